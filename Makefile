@@ -1,0 +1,55 @@
+# Two commands for learners:  `make course` (open the course)  and  `make test` (run every test).
+# Both create .venv and install what is missing first. Everything else is for maintainers.
+
+# The first Python 3.10-3.13 on PATH (TensorFlow has no wheels outside that range).
+PY ?= $(shell for p in python3.11 python3.12 python3.13 python3.10 python3; do \
+        command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(not (3,10) <= sys.version_info[:2] <= (3,13))' 2>/dev/null \
+        && echo $$p && break; done)
+VENV  := .venv
+BIN   := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: course install test lint run bench student grade clean-notebooks headers distclean
+
+course: $(STAMP)  ## open the course in JupyterLab at notebook 00
+	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -n "$(PY)" || { echo "No Python 3.10-3.13 found on PATH: install one (e.g. from python.org) and run make again."; exit 1; }
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+# Tests keep their quiz progress apart from the learner's own.
+test: export COURSE_PROGRESS_FILE = $(CURDIR)/build/test-progress.json
+test: $(STAMP)  ## lint, notebook form, unit and browser tests, then every notebook under nbval
+	$(BIN)/ruff check utils tools tests notebooks
+	$(BIN)/python tools/nb.py check
+	$(BIN)/python -m pytest tests notebooks --nbval-lax -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check utils tools tests notebooks
+
+run: $(STAMP)  ## execute every notebook headlessly into build/executed and build/html
+	$(BIN)/python tools/nb.py run
+
+bench: $(STAMP)  ## wall time per notebook and in total
+	$(BIN)/python tools/nb.py bench
+
+student: $(STAMP)  ## the student edition of every notebook, in build/student
+	$(BIN)/python tools/student.py
+
+grade: $(STAMP)  ## grade a folder of submissions: make grade SUBMISSIONS=path/to/folder
+	$(BIN)/python tools/grade.py $(SUBMISSIONS)
+
+headers: $(STAMP)
+	$(BIN)/python tools/nb.py headers
+
+clean-notebooks: $(STAMP)  ## put every notebook in committed form
+	$(BIN)/python tools/nb.py clean
+
+distclean:
+	rm -rf $(VENV) build artefacts

@@ -1,0 +1,289 @@
+"""Instant checks for exercises: pass, or a hint that says what is wrong without the answer.
+
+Each lesson's exercises are data in ``data/exercises/NN.json`` (schema in CONTRIBUTING.md).
+A learner calls ``check("05.dense-params", my_answer)`` after an exercise. Kinds:
+
+- ``number``: a number within ``abs_tol`` / ``rel_tol`` of ``answer``; hints for too low / too high,
+  and a "check your units" hint when the digits are right but the scale is not.
+- ``choice``: one of a fixed set of strings (case-insensitive).
+- ``array``: an array-like equal to ``answer`` (same shape, within ``abs_tol``).
+- ``function``: a callable that returns ``expect`` for every case in ``cases``.
+- ``validator``: ``validator`` names ``module:function`` in utils that judges the value and
+  returns ``(passed, hint)``; for answers that depend on what the notebook computed.
+
+Hidden tests (removed from the student edition, run by ``tools/grade.py``) either call ``check``
+on an exercise of the spec or wrap plain asserts in ``graded``::
+
+    with graded("05.dense-params-hidden", points=1):
+        assert dense_params(10, 5) == 55
+
+The exercise folder is ``data/exercises`` or the folder named by ``COURSE_EXERCISES_DIR``.
+When ``COURSE_CHECK_LOG`` names a file, every check appends one JSON line to it (exercise,
+passed, points, max_points, message): the autograder scores a notebook from that log.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from utils.errors import CourseError
+
+KINDS = {"number", "choice", "array", "function", "validator"}
+NEEDS = {"number": "answer", "choice": "answer", "array": "answer", "function": "cases", "validator": "validator"}
+# Factors a right number in the wrong unit is off by: k/M/G, percent, bits vs bytes, KiB vs bytes.
+SCALES = [1e3, 1e-3, 1e6, 1e-6, 1e9, 1e-9, 100.0, 0.01, 8.0, 1 / 8, 1024.0, 1 / 1024]
+
+
+@dataclass(frozen=True)
+class Result:
+    """Outcome of one check; truthy when it passed."""
+
+    exercise: str
+    passed: bool
+    message: str
+    points: float
+    max_points: float = 0.0
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def _repr_html_(self) -> str:
+        colour = "#1b7a3a" if self.passed else "#a4262c"
+        mark = "&#10004;" if self.passed else "&#10008;"
+        return f'<div style="color:{colour}"><b>{mark} {self.exercise}</b>: {self.message}</div>'
+
+    def __repr__(self) -> str:
+        return f"{'PASS' if self.passed else 'NOT YET'} {self.exercise}: {self.message}"
+
+
+def exercise_dir() -> Path:
+    """The folder of exercise specs: ``COURSE_EXERCISES_DIR`` if set, else the course's data/exercises."""
+    override = os.environ.get("COURSE_EXERCISES_DIR")
+    if override:
+        return Path(override).expanduser()
+    from utils.course import find_root
+
+    return find_root(Path(__file__).parent) / "data" / "exercises"
+
+
+_CACHE: dict[Path, tuple[float, dict]] = {}
+
+
+def load_bank(notebook: str) -> dict:
+    """The exercise specs of one notebook, keyed by exercise id (validated on load, re-read when edited)."""
+    path = exercise_dir() / f"{notebook}.json"
+    if not path.is_file():
+        raise CourseError(f"No exercise file {path.name} in {path.parent} for notebook {notebook!r}.")
+    mtime = path.stat().st_mtime
+    cached = _CACHE.get(path)
+    if cached and cached[0] == mtime:
+        return cached[1]
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise CourseError(f"{path.name} is not valid JSON (line {err.lineno}): fix that line.") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("exercises"), list):
+        raise CourseError(f"{path.name} must be an object with an 'exercises' list.")
+    specs = {}
+    for item in doc["exercises"]:
+        validate_spec(item, path.name)
+        if item["id"] in specs:
+            raise CourseError(f"{path.name}: exercise id {item['id']!r} appears twice.")
+        if not item["id"].startswith(f"{notebook}."):
+            raise CourseError(f"{path.name}: exercise id {item['id']!r} should start with '{notebook}.'.")
+        specs[item["id"]] = item
+    _CACHE[path] = (mtime, specs)
+    return specs
+
+
+def validate_spec(spec: dict, source: str) -> None:
+    """Raise one sentence naming the file and exercise when a spec is malformed."""
+    if not isinstance(spec, dict):
+        raise CourseError(f"{source}: every exercise must be a JSON object, got {type(spec).__name__}.")
+    ident = spec.get("id", "<no id>")
+    where = f"{source}, exercise {ident!r}"
+    for field in ("id", "kind", "title", "points"):
+        if field not in spec:
+            raise CourseError(f"{where}: missing field {field!r}.")
+    if spec["kind"] not in KINDS:
+        raise CourseError(f"{where}: kind {spec['kind']!r} is not one of {sorted(KINDS)}.")
+    if isinstance(spec["points"], bool) or not isinstance(spec["points"], (int, float)) or spec["points"] < 0:
+        raise CourseError(f"{where}: points must be a number of at least 0, got {spec['points']!r}.")
+    need = NEEDS[spec["kind"]]
+    if need not in spec:
+        raise CourseError(f"{where}: a {spec['kind']} exercise needs {need!r}.")
+    if spec["kind"] == "function" and not (isinstance(spec["cases"], list) and spec["cases"]):
+        raise CourseError(f"{where}: 'cases' must be a non-empty list of {{'args': [...], 'expect': ...}}.")
+    if spec["kind"] == "validator" and ":" not in str(spec["validator"]):
+        raise CourseError(f"{where}: validator must look like 'utils.module:function'.")
+
+
+def spec(exercise: str) -> dict:
+    """The spec of ``exercise`` ('NN.name')."""
+    if not isinstance(exercise, str) or "." not in exercise:
+        raise CourseError(f"Exercise id {exercise!r} should look like '05.dense-params'.")
+    bank = load_bank(exercise.split(".", 1)[0])
+    if exercise not in bank:
+        raise CourseError(f"No exercise {exercise!r}; this notebook has: {', '.join(bank) or 'none'}.")
+    return bank[exercise]
+
+
+def _close(a: float, b: float, s: dict) -> bool:
+    return math.isclose(a, b, rel_tol=s.get("rel_tol", 0.0), abs_tol=s.get("abs_tol", 1e-9))
+
+
+def _rescaled(v: float, s: dict) -> bool:
+    """Whether ``v`` is the answer in another unit (off by a factor in SCALES)."""
+    want = float(s["answer"])
+    return want != 0 and any(_close(v, want * f, s) for f in SCALES)
+
+
+def _judge_number(s: dict, value, hints: dict) -> tuple[bool, str]:
+    if isinstance(value, (bool, str)) or not hasattr(value, "__float__"):
+        return False, hints.get("type", f"Expected a number, got {type(value).__name__}.")
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return False, hints.get("type", "Expected one number, not a collection of them.")
+    if math.isnan(v):
+        return False, hints.get("nan", "Your answer is NaN: something upstream divided by zero or was empty.")
+    if _close(v, float(s["answer"]), s):
+        return True, s.get("success", "Correct.")
+    if _rescaled(v, s):
+        return False, hints.get("scale", "Right digits, wrong scale: check your units (bits or bytes, ms or s, kB or MB, % or fraction).")
+    side = "low" if v < s["answer"] else "high"
+    return False, hints.get(side, f"Not yet: your answer is too {side}.")
+
+
+def _judge_array(s: dict, value, hints: dict) -> tuple[bool, str]:
+    import numpy as np
+
+    try:
+        got = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return False, hints.get("type", "Expected an array of numbers.")
+    want = np.asarray(s["answer"], dtype=float)
+    if got.shape != want.shape:
+        return False, hints.get("shape", f"Expected shape {want.shape}, got {got.shape}.")
+    if np.allclose(got, want, rtol=s.get("rel_tol", 0.0), atol=s.get("abs_tol", 1e-9)):
+        return True, s.get("success", "Correct.")
+    return False, hints.get("wrong", "Right shape, wrong values.")
+
+
+def _judge_function(s: dict, value, hints: dict) -> tuple[bool, str]:
+    if not callable(value):
+        return False, hints.get("type", "Pass the function itself (its name, without calling it).")
+    for case in s["cases"]:
+        args = case.get("args", [])
+        try:
+            got = value(*args, **case.get("kwargs", {}))
+        except NotImplementedError:
+            return False, hints.get("missing", "The function still raises NotImplementedError.")
+        except Exception as err:  # a learner's bug: say which case broke it, not a traceback
+            return False, f"Your function raised {type(err).__name__} for input {args}: {err}"
+        if not _same(got, case["expect"], s):
+            return False, case.get("hint", hints.get("wrong", f"Wrong result for input {args}."))
+    return True, s.get("success", "Correct on every test case.")
+
+
+def _judge_validator(s: dict, value) -> tuple[bool, str]:
+    module, _, name = s["validator"].partition(":")
+    try:
+        judge = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        raise CourseError(f"Exercise {s['id']!r}: validator {s['validator']!r} does not exist.") from None
+    verdict = judge(value)
+    if not (isinstance(verdict, tuple) and len(verdict) == 2):
+        raise CourseError(f"Exercise {s['id']!r}: validator {s['validator']!r} must return (passed, hint).")
+    return bool(verdict[0]), str(verdict[1])
+
+
+def _judge(s: dict, value) -> tuple[bool, str]:
+    hints = s.get("hints", {})
+    if value is None or value is Ellipsis:
+        return False, hints.get("missing", "No answer yet: replace the placeholder with your answer.")
+    kind = s["kind"]
+    if kind == "number":
+        return _judge_number(s, value, hints)
+    if kind == "choice":
+        given = str(value).strip().lower()
+        if given == str(s["answer"]).strip().lower():
+            return True, s.get("success", "Correct.")
+        return False, hints.get(given, hints.get("wrong", "Not that one: reread the cell above."))
+    if kind == "array":
+        return _judge_array(s, value, hints)
+    if kind == "function":
+        return _judge_function(s, value, hints)
+    return _judge_validator(s, value)
+
+
+def _same(got, expect, s: dict) -> bool:
+    import numpy as np
+
+    try:
+        return bool(np.shape(got) == np.shape(expect)
+                    and np.allclose(np.asarray(got, dtype=float), np.asarray(expect, dtype=float),
+                                    rtol=s.get("rel_tol", 0.0), atol=s.get("abs_tol", 1e-9)))
+    except (TypeError, ValueError):
+        return bool(got == expect)
+
+
+def _log(result: Result, source: str) -> None:
+    """Append ``result`` to the grader's log when one is open (``COURSE_CHECK_LOG``)."""
+    log = os.environ.get("COURSE_CHECK_LOG")
+    if not log:
+        return
+    entry = {"exercise": result.exercise, "passed": result.passed, "points": result.points,
+             "max_points": result.max_points, "message": result.message, "source": source}
+    with open(log, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(entry) + "\n")
+
+
+def check(exercise: str, value) -> Result:
+    """Check a learner's answer to ``exercise``; returns a Result that shows pass or a hint."""
+    s = spec(exercise)
+    try:
+        passed, message = _judge(s, value)
+    except CourseError:
+        raise
+    except Exception as err:  # an odd value (e.g. a tensor that refuses comparison): a hint, not a traceback
+        passed, message = False, f"Could not compare your answer ({type(value).__name__}): {err}"
+    full = float(s["points"])
+    result = Result(exercise, bool(passed), message, full if passed else 0.0, full)
+    _log(result, "check")
+    return result
+
+
+@contextmanager
+def graded(exercise: str, points: float | None = None) -> Iterator[None]:
+    """A hidden test: the asserts inside earn ``points`` if none fails (else the failure is logged).
+
+    ``points`` defaults to the spec's points when ``exercise`` is in the spec. A failing test
+    is swallowed (and logged) so that one wrong answer does not stop the grading run.
+    """
+    if not isinstance(exercise, str) or "." not in exercise:
+        raise CourseError(f"Exercise id {exercise!r} should look like '05.dense-params'.")
+    if points is None:
+        points = spec(exercise)["points"]
+    if isinstance(points, bool) or not isinstance(points, (int, float)) or points < 0:
+        raise CourseError(f"graded({exercise!r}) needs points of at least 0, got {points!r}.")
+    try:
+        yield
+    except NotImplementedError:
+        result = Result(exercise, False, "Not attempted: the code still raises NotImplementedError.", 0.0, points)
+    except AssertionError as err:
+        result = Result(exercise, False, f"A hidden test failed{': ' + str(err) if str(err) else '.'}", 0.0, points)
+    except Exception as err:  # the learner's code broke inside the test: report it, keep grading
+        result = Result(exercise, False, f"A hidden test raised {type(err).__name__}: {err}", 0.0, points)
+    else:
+        result = Result(exercise, True, "Hidden test passed.", float(points), float(points))
+    _log(result, "graded")
+    if not result.passed:
+        print(repr(result))
