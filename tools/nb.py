@@ -173,7 +173,8 @@ def execute(path: Path, timeout: int) -> tuple[float, str]:
     from nbconvert.preprocessors import CellExecutionError, ExecutePreprocessor
 
     nb = nbformat.read(path, as_version=4)
-    ep = ExecutePreprocessor(timeout=timeout, kernel_name="python3")
+    # No stored widget state: exported HTML then shows the quizzes' static, offline fallback.
+    ep = ExecutePreprocessor(timeout=timeout, kernel_name="python3", store_widget_state=False)
     start = time.perf_counter()
     status = "ok"
     try:
