@@ -173,8 +173,7 @@ def execute(path: Path, timeout: int) -> tuple[float, str]:
     from nbconvert.preprocessors import CellExecutionError, ExecutePreprocessor
 
     nb = nbformat.read(path, as_version=4)
-    # No stored widget state: exported HTML then shows the quizzes' static, offline fallback.
-    ep = ExecutePreprocessor(timeout=timeout, kernel_name="python3", store_widget_state=False)
+    ep = ExecutePreprocessor(timeout=timeout, kernel_name="python3")
     start = time.perf_counter()
     status = "ok"
     try:
@@ -184,6 +183,9 @@ def execute(path: Path, timeout: int) -> tuple[float, str]:
     elapsed = time.perf_counter() - start
     (BUILD / "executed").mkdir(parents=True, exist_ok=True)
     (BUILD / "html").mkdir(parents=True, exist_ok=True)
+    # Drop stored widget state: exported HTML then shows the quizzes' static, offline fallback
+    # instead of live widgets that need a CDN script and a kernel.
+    nb.metadata.pop("widgets", None)
     nbformat.write(nb, BUILD / "executed" / path.name)
     html, _ = HTMLExporter().from_notebook_node(nb)
     (BUILD / "html" / path.with_suffix(".html").name).write_text(html, encoding="utf-8")

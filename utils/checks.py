@@ -20,6 +20,8 @@ on an exercise of the spec or wrap plain asserts in ``graded``::
 The exercise folder is ``data/exercises`` or the folder named by ``COURSE_EXERCISES_DIR``.
 When ``COURSE_CHECK_LOG`` names a file, every check appends one JSON line to it (exercise,
 passed, points, max_points, message): the autograder scores a notebook from that log.
+When ``COURSE_CHECK_STRICT`` is set, a failed check or hidden test raises AssertionError with its
+hint, which is how nbgrader scores a test cell (the nbgrader export of tools/student.py sets it).
 """
 
 from __future__ import annotations
@@ -73,7 +75,7 @@ def exercise_dir() -> Path:
     return find_root(Path(__file__).parent) / "data" / "exercises"
 
 
-_CACHE: dict[Path, tuple[float, dict]] = {}
+_CACHE: dict[Path, tuple[tuple[int, int], dict]] = {}
 
 
 def load_bank(notebook: str) -> dict:
@@ -81,9 +83,10 @@ def load_bank(notebook: str) -> dict:
     path = exercise_dir() / f"{notebook}.json"
     if not path.is_file():
         raise CourseError(f"No exercise file {path.name} in {path.parent} for notebook {notebook!r}.")
-    mtime = path.stat().st_mtime
+    stat = path.stat()
+    stamp = (stat.st_mtime_ns, stat.st_size)
     cached = _CACHE.get(path)
-    if cached and cached[0] == mtime:
+    if cached and cached[0] == stamp:
         return cached[1]
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
@@ -99,7 +102,7 @@ def load_bank(notebook: str) -> dict:
         if not item["id"].startswith(f"{notebook}."):
             raise CourseError(f"{path.name}: exercise id {item['id']!r} should start with '{notebook}.'.")
         specs[item["id"]] = item
-    _CACHE[path] = (mtime, specs)
+    _CACHE[path] = (stamp, specs)
     return specs
 
 
@@ -258,6 +261,8 @@ def check(exercise: str, value) -> Result:
     full = float(s["points"])
     result = Result(exercise, bool(passed), message, full if passed else 0.0, full)
     _log(result, "check")
+    if not result.passed and os.environ.get("COURSE_CHECK_STRICT"):
+        raise AssertionError(f"{exercise}: {message}")
     return result
 
 
@@ -279,11 +284,14 @@ def graded(exercise: str, points: float | None = None) -> Iterator[None]:
     except NotImplementedError:
         result = Result(exercise, False, "Not attempted: the code still raises NotImplementedError.", 0.0, points)
     except AssertionError as err:
-        result = Result(exercise, False, f"A hidden test failed{': ' + str(err) if str(err) else '.'}", 0.0, points)
+        why = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        result = Result(exercise, False, f"A hidden test failed{': ' + why if why else '.'}", 0.0, points)
     except Exception as err:  # the learner's code broke inside the test: report it, keep grading
         result = Result(exercise, False, f"A hidden test raised {type(err).__name__}: {err}", 0.0, points)
     else:
         result = Result(exercise, True, "Hidden test passed.", float(points), float(points))
     _log(result, "graded")
+    if not result.passed and os.environ.get("COURSE_CHECK_STRICT"):
+        raise AssertionError(f"{exercise}: {result.message}")
     if not result.passed:
         print(repr(result))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import logging
 import os
 import platform
 import random
@@ -127,6 +128,10 @@ def seed_everything(seed: int = SEED) -> None:
         tf.config.experimental.enable_op_determinism()
 
 
+def _only_warnings(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.WARNING
+
+
 def quiet_tensorflow() -> None:
     """Silence TensorFlow's C++ start-up chatter before it is imported."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -134,6 +139,11 @@ def quiet_tensorflow() -> None:
     # oneDNN's reordered float sums differ run to run in the last bits; the course wants repeatable numbers.
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+    # TF resets its logger to INFO on import, so filter (filters survive that) rather than set a level:
+    # the converter would otherwise log "Assets written to ..." into the notebook.
+    tf_logger = logging.getLogger("tensorflow")
+    if _only_warnings not in tf_logger.filters:
+        tf_logger.addFilter(_only_warnings)
 
 
 def setup(notebook: str) -> Course:

@@ -398,7 +398,7 @@ def static_text(bank: dict) -> str:
     return "\n".join(lines)
 
 
-def _display(widget, html_text: str, plain: str) -> None:
+def display_with_static_copy(widget, html_text: str, plain: str) -> None:
     """Show ``widget``, with ``html_text`` as the view for front ends that cannot draw widgets."""
     from IPython.display import display
 
@@ -621,7 +621,7 @@ def make_quiz(notebook: str) -> Quiz:
 def quiz(notebook: str) -> None:
     """Show the end-of-lesson quiz of ``notebook`` ("05"): passing it masters node 05 of the tree."""
     q = make_quiz(notebook)
-    _display(q.widget, CSS + static_html(q.bank), static_text(q.bank))
+    display_with_static_copy(q.widget, CSS + static_html(q.bank), static_text(q.bank))
 
 
 # ---------------------------------------------------------------- predict / reveal ------------------
@@ -671,7 +671,7 @@ def predict(qid: str) -> None:
     _guesses.pop(qid, None)  # a re-run cell asks again
     plain = f"Predict: {_plain(p.q['prompt'])}\n" + "\n".join(
         f"   {LETTERS[i]}. {_plain(o['text'])}" for i, o in enumerate(_options(p.q)))
-    _display(p.widget, CSS + f'<div class="cvea-static">{_question_static(p.q)}</div>', plain)
+    display_with_static_copy(p.widget, CSS + f'<div class="cvea-static">{_question_static(p.q)}</div>', plain)
 
 
 def _observed_text(observed) -> str:

@@ -1,0 +1,137 @@
+"""The board simulator: flash/SRAM budgets, latency and energy arithmetic, verdicts and their reasons."""
+
+import numpy as np
+import pytest
+
+from utils import board_sim as bs
+from utils import tflm
+from utils.devices import device, names
+from utils.errors import CourseError
+
+
+@pytest.fixture(scope="module")
+def digits():
+    from utils.convert import int8_model
+
+    return int8_model("digits")
+
+
+@pytest.fixture(scope="module")
+def wide_model():
+    """A conv net on 96x96x3 input: its 96x96x32 activation (288 KiB) overflows 256 KiB boards."""
+    import keras
+
+    from utils.convert import convert
+
+    inputs = keras.Input((96, 96, 3), batch_size=1)
+    x = keras.layers.Conv2D(32, 3, padding="same", activation="relu")(inputs)
+    x = keras.layers.MaxPooling2D(4)(x)
+    x = keras.layers.Flatten()(keras.layers.AveragePooling2D(24)(x))
+    rep = np.random.default_rng(0).random((16, 96, 96, 3)).astype("float32")
+    return convert(keras.Model(inputs, keras.layers.Dense(2)(x)), "int8", representative=rep)
+
+
+def test_digits_fits_an_esp32_with_the_stated_budgets(digits):
+    f = bs.simulate(digits, "ESP32")
+    assert f.fits and not f.reasons
+    assert f.flash_needed == len(digits) + bs.RUNTIME_CODE_BYTES
+    assert f.sram_needed == f.arena_bytes + f.io_bytes + bs.STACK_BYTES
+    assert f.io_bytes == 64 + 10  # int8 input 8x8x1 and output 10
+    if tflm.available():
+        assert f.arena_bytes == tflm.arena_report(digits).total
+    assert f.macs == 23_680 and sum(r["MACs"] for r in f.layers) == f.macs
+
+
+def test_latency_and_energy_arithmetic(digits):
+    f = bs.simulate(digits, "STM32L4R5")
+    cpm, note = bs.cycles_per_mac("STM32L4R5")
+    assert "4 published cortex-m4f rows" in note
+    assert f.latency_ms == pytest.approx(23_680 * cpm / 120e3)
+    assert f.energy_uj == pytest.approx(f.latency_ms * f.power_mw)
+    assert f.power_source.startswith("measured")
+    assert sum(r["estimated ms"] for r in f.layers) == pytest.approx(f.latency_ms, rel=1e-3)
+
+
+def test_battery_life_formula(digits):
+    f = bs.simulate(digits, "STM32L4R5")
+    rate = 3600  # one inference a second
+    avg_mw = f.energy_uj * 1e-3 + f.board.sleep_mw * (1 - f.latency_ms * 1e-3)
+    days = bs.BATTERY_MAH * bs.BATTERY_V * 3.6 / (avg_mw * 1e-3) / 86400
+    assert f.battery_days(rate) == pytest.approx(days)
+    assert f.battery_days(60) > f.battery_days(3600)  # waking less often lasts longer
+    with pytest.raises(CourseError, match="cannot keep up"):
+        f.battery_days(3600 * 1000 / f.latency_ms * 2)
+
+
+def test_an_8_bit_board_does_not_fit_and_says_why(digits):
+    f = bs.simulate(digits, "ATmega328P")
+    assert not f.fits
+    assert any("32-bit core" in r for r in f.reasons)
+    assert any("SRAM" in r for r in f.reasons)
+    assert f.changes and f.latency_ms is None
+
+
+def test_sram_overflow_names_the_largest_tensor_and_a_board_that_fits(wide_model):
+    small = bs.simulate(wide_model, "nRF52840")
+    assert not small.fits
+    assert any("KiB of SRAM, the nRF52840 has 256 KiB" in r for r in small.reasons)
+    assert any("294,912-byte output of layer 0, CONV_2D" in c for c in small.changes)
+    big = bs.simulate(wide_model, "STM32H7A3")
+    assert big.fits, big.reasons
+    suggested = small.changes[0].split("e.g. the ")[1].split(" ")[0]
+    assert bs.simulate(wide_model, suggested).fits
+
+
+def test_a_deadline_can_be_missed(digits):
+    f = bs.simulate(digits, "RP2040", deadline_ms=0.01)
+    assert not f.fits and any("deadline" in r for r in f.reasons)
+
+
+def test_unknown_board_lists_the_known_ones(digits):
+    with pytest.raises(CourseError) as err:
+        bs.simulate(digits, "Arduino Mega 9000")
+    message = str(err.value)
+    assert message.startswith("Unknown board 'Arduino Mega 9000': choose one of")
+    for name in names():
+        assert name in message
+
+
+def test_bigger_devices_are_not_simulated_as_microcontrollers(digits):
+    with pytest.raises(CourseError, match="models microcontrollers; the Jetson Nano is a edge-gpu"):
+        bs.simulate(digits, "Jetson Nano")
+
+
+def test_float_model_gets_an_int8_advice():
+    import keras
+
+    from utils.convert import convert
+
+    inputs = keras.Input((16,), batch_size=1)
+    f = bs.simulate(convert(keras.Model(inputs, keras.layers.Dense(4)(inputs)), "float32"), "ESP32")
+    assert not f.fits and any("int8" in c for c in f.changes)
+
+
+def test_measured_power_agrees_with_the_catalog():
+    for name in ("STM32L4R5", "STM32H7A3", "STM32U575", "RA6M4"):
+        assert bs.measured_power_mw(name) == pytest.approx(device(name).active_mw, rel=0.05)
+    assert bs.measured_power_mw("ESP32") is None
+
+
+def test_fit_table_covers_every_microcontroller(digits):
+    rows = bs.fit_table(digits)
+    assert [r["board"] for r in rows] == names("mcu")
+    assert {r["fits"] for r in rows} == {"yes", "no"}
+
+
+def test_fit_view_redraws_for_the_chosen_board(digits):
+    view = bs.fit_view(digits)
+    controls, out = view.children
+    board, rate = controls.children
+    assert list(board.options) == names("mcu")
+    assert "ESP32" in out.value and "FITS" in out.value and "days" in out.value
+    board.value = "ATmega328P"
+    assert "DOES NOT FIT" in out.value and "32-bit core" in out.value and "no battery estimate" in out.value
+    board.value = "STM32L4R5"
+    before = out.value
+    rate.value = 3600
+    assert out.value != before and "3600 inferences/hour" in out.value

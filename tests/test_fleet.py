@@ -1,0 +1,219 @@
+"""The fleet simulation of lesson 08 against cases whose answers are known in advance."""
+
+import math
+import time
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from utils import fleet, network
+from utils.errors import CourseError
+
+WORK = fleet.Workload(events_per_hour=20, raw_bytes=2_000, report_bytes=80, edge_latency_ms=4.0,
+                      edge_energy_mj=0.5, cloud_server_ms=3.0, low_confidence=0.05)
+
+
+def steady_link(**changes):
+    """A 4G link that never fails and has no jitter, so latencies are exact."""
+    return fleet.make_link("4G", outages_per_day=0, jitter_ms=0.0, **changes)
+
+
+def test_no_outage_everything_is_decided_and_sent():
+    link = steady_link()
+    r = fleet.simulate(300, WORK, link, seed=1)
+    n = r["cloud-only"].events
+    assert n > 300 * 20 * 24 * 0.9
+    assert r.down_fraction == 0
+    for mode in fleet.MODES:
+        assert r[mode].events == n and r[mode].events_lost == 0 and r[mode].decided == n
+    cloud, hybrid, edge = r["cloud-only"], r["hybrid"], r["edge-only"]
+    assert cloud.uplink_bytes == n * WORK.raw_bytes == cloud.raw_bytes_left
+    # Without jitter every trip takes the same time: RTT + upload + server time.
+    expected = link.rtt_ms + WORK.raw_bytes * 8 / (link.uplink_mbps * 1e6) * 1e3 + WORK.cloud_server_ms
+    assert cloud.p50_ms == pytest.approx(expected) and cloud.p99_ms == pytest.approx(expected)
+    assert edge.p50_ms == edge.p99_ms == WORK.edge_latency_ms == hybrid.p99_ms
+    assert edge.uplink_bytes == 0 and edge.raw_bytes_left == 0 and edge.monthly_cost_usd == 0
+    assert hybrid.reports_missing == 0
+    assert hybrid.uplink_bytes == n * WORK.report_bytes + hybrid.samples_uploaded * WORK.raw_bytes
+    assert hybrid.raw_bytes_left == hybrid.samples_uploaded * WORK.raw_bytes
+    # About 5 % of events are low-confidence samples the cloud asks for.
+    assert hybrid.samples_uploaded / n == pytest.approx(WORK.low_confidence, rel=0.1)
+    assert hybrid.uplink_bytes < cloud.uplink_bytes / 5
+    # The hourly series add up to the totals.
+    assert cloud.uplink_per_hour.sum() == pytest.approx(cloud.uplink_bytes)
+    assert hybrid.uplink_per_hour.sum() == pytest.approx(hybrid.uplink_bytes)
+
+
+def test_monthly_cost_is_gb_times_price():
+    r = fleet.simulate(200, WORK, steady_link(), seed=3)
+    gb_month = r["cloud-only"].uplink_bytes * network.MONTH_DAYS / 1e9
+    assert r["cloud-only"].monthly_cost_usd == pytest.approx(gb_month * 6.0)
+
+
+def test_link_always_down_loses_every_cloud_decision():
+    link = replace(steady_link(), mtbf_hours=0.0, outage_minutes=30.0)
+    r = fleet.simulate(50, WORK, link, seed=2)
+    n = r["cloud-only"].events
+    assert r.down_fraction == 1.0
+    cloud, hybrid, edge = r["cloud-only"], r["hybrid"], r["edge-only"]
+    assert cloud.events_lost == n and cloud.decided == 0 and cloud.uplink_bytes == 0
+    assert math.isinf(cloud.p50_ms) and cloud.lost_per_hour.sum() == n
+    assert edge.decided == n and hybrid.decided == n and hybrid.events_lost == 0
+    # The cloud never hears from the hybrid devices either: their buffers never get a link.
+    assert hybrid.reports_missing == n and hybrid.uplink_bytes == 0
+    assert all(r[m].raw_bytes_left == 0 for m in fleet.MODES)
+
+
+def test_one_device_energy_is_the_hand_computed_sum():
+    link = steady_link()
+    r = fleet.simulate(1, WORK, link, seed=4)
+    n = r["edge-only"].events
+    assert n == np.random.default_rng(4).poisson(WORK.events_per_hour * 24)  # the first draw of the stream
+    send_j = WORK.raw_bytes * 8 / (link.uplink_mbps * 1e6) * link.tx_watts
+    wait_j = link.rx_watts * (link.rtt_ms + WORK.cloud_server_ms) / 1e3
+    assert r["cloud-only"].energy_j_per_device == pytest.approx(n * (send_j + wait_j))
+    assert r["edge-only"].energy_j_per_device == pytest.approx(n * WORK.edge_energy_mj / 1e3)
+    assert r["edge-only"].energy_j_per_device < r["hybrid"].energy_j_per_device < r["cloud-only"].energy_j_per_device
+
+
+def test_same_seed_same_numbers_other_seed_other_numbers():
+    link = fleet.make_link("4G", outages_per_day=4)
+    a = fleet.simulate(200, WORK, link, seed=7).rows()
+    b = fleet.simulate(200, WORK, link, seed=7).rows()
+    c = fleet.simulate(200, WORK, link, seed=8).rows()
+    assert a == b
+    assert a != c
+
+
+def test_down_time_matches_the_availability_of_lesson_02():
+    link = fleet.make_link("4G", outages_per_day=6, outage_minutes=40)
+    r = fleet.simulate(2_000, WORK, link, seed=5)
+    expected_down = 1 - network.availability(link.mtbf_hours, link.outage_minutes / 60)
+    assert r.down_fraction == pytest.approx(expected_down, rel=0.06)
+    lost_share = r["cloud-only"].events_lost / r["cloud-only"].events
+    assert lost_share == pytest.approx(expected_down, rel=0.08)
+
+
+def test_without_a_buffer_the_hybrid_cloud_misses_what_cloud_only_lost():
+    link = fleet.make_link("4G", outages_per_day=3)
+    r = fleet.simulate(300, WORK, link, seed=6, report_buffer=0)
+    assert r["hybrid"].reports_missing == r["cloud-only"].events_lost > 0
+    big = fleet.simulate(300, WORK, link, seed=6, report_buffer=10_000)
+    # With room for everything, only reports of outages still open at midnight are missing.
+    assert big["hybrid"].reports_missing < r["hybrid"].reports_missing
+
+
+def test_no_samples_means_no_raw_bytes_leave_a_hybrid_device():
+    r = fleet.simulate(100, WORK, steady_link(), seed=9, ask_for_samples=False)
+    assert r["hybrid"].raw_bytes_left == 0 and r["hybrid"].samples_uploaded == 0
+
+
+def test_a_slower_uplink_slows_only_the_cloud():
+    fast = fleet.simulate(100, WORK, steady_link(uplink_mbps=50.0), seed=1)
+    slow = fleet.simulate(100, WORK, steady_link(uplink_mbps=0.1), seed=1)
+    assert slow["cloud-only"].p50_ms - fast["cloud-only"].p50_ms == pytest.approx(
+        WORK.raw_bytes * 8 * (1 / 0.1e6 - 1 / 50e6) * 1e3)
+    assert slow["edge-only"].p50_ms == fast["edge-only"].p50_ms
+
+
+def test_with_outages_gives_that_many_cycles_a_day():
+    link = fleet.with_outages(steady_link(), outages_per_day=4, outage_minutes=60)
+    assert link.mtbf_hours + link.outage_minutes / 60 == pytest.approx(6.0)
+    assert math.isinf(fleet.with_outages(link, 0).mtbf_hours)
+
+
+def test_a_thousand_devices_for_a_day_in_under_five_seconds():
+    start = time.perf_counter()
+    fleet.simulate(1_000, fleet.Workload(events_per_hour=30), fleet.make_link("4G"))
+    assert time.perf_counter() - start < 5.0
+
+
+def test_the_table_shows_every_architecture():
+    html = fleet.simulate(20, WORK, steady_link()).to_html()
+    for mode in fleet.MODES:
+        assert mode in html
+    assert "<table>" in html
+
+
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"n_devices": -5}, "n_devices must be at least 1"),
+        ({"n_devices": 2.5}, "whole number"),
+        ({"n_devices": 10**6}, "limited to"),
+        ({"workload": replace(WORK, events_per_hour=-1)}, "events_per_hour cannot be negative"),
+        ({"workload": replace(WORK, low_confidence=1.5)}, "low_confidence must be at most 1"),
+        ({"workload": replace(WORK, raw_bytes=-10)}, "raw_bytes cannot be negative"),
+        ({"link": replace(fleet.make_link(), uplink_mbps=0)}, "uplink_mbps must be above 0"),
+        ({"link": replace(fleet.make_link(), jitter_ms=float("nan"))}, "jitter_ms must be a finite number"),
+        ({"link": replace(fleet.make_link(), outage_minutes=-3)}, "outage_minutes cannot be negative"),
+        ({"link": "4G"}, "link must be a fleet.Link"),
+        ({"hours": 0}, "hours cannot be below"),
+        ({"report_buffer": -1}, "report_buffer must be a whole number"),
+        ({"n_devices": 100_000, "workload": replace(WORK, events_per_hour=3000)}, "more than the"),
+    ],
+)
+def test_bad_input_is_one_sentence(kwargs, words):
+    args = {"n_devices": 10, "workload": WORK, "link": fleet.make_link()} | kwargs
+    with pytest.raises(CourseError) as err:
+        fleet.simulate(**args)
+    message = str(err.value)
+    assert words in message
+    assert "\n" not in message and message.endswith((".", ")."))
+
+
+def test_bad_outage_rates_and_link_names():
+    with pytest.raises(CourseError, match="outages_per_day cannot be negative"):
+        fleet.with_outages(fleet.make_link(), -1)
+    with pytest.raises(CourseError, match="No link called"):
+        fleet.make_link("carrier pigeon")
+    with pytest.raises(CourseError, match="Link has no field 'bandwidth'"):
+        fleet.make_link("4G", bandwidth=3)
+
+
+# ----------------------------------------------------------------------------- scenario cards
+def test_every_card_has_one_verdict_per_choice_and_a_best_design():
+    from utils import scenarios
+
+    assert {"autonomous-driving", "factory-inspection", "smart-doorbell", "smart-speaker", "health-wearable",
+            "farm-sensor"} == set(scenarios.ids())
+    for sid in scenarios.ids():
+        card = scenarios.card(sid)
+        assert set(card.verdicts) == set(scenarios.choices())
+        assert all(v in scenarios.VERDICTS for v, _ in card.verdicts.values())
+        assert scenarios.best(sid), f"{sid} has no best design"
+        text = " ".join(card.facts) + card.trade_off + " ".join(r for _, r in card.verdicts.values())
+        assert "{" not in text and "}" not in text, f"{sid} has an unfilled number"
+
+
+def test_verdicts_name_the_trade_off():
+    from utils import scenarios
+
+    v = scenarios.judge("smart-speaker", "cloud-assisted")
+    assert v and v.verdict == "best" and "Compute decides it" in v.trade_off
+    assert not scenarios.judge("autonomous-driving", "cloud-only")
+    assert scenarios.judge("autonomous-driving", "cloud-only").verdict == "fails"
+    assert "FAILS" in str(scenarios.judge("farm-sensor", "cloud-only"))
+
+
+def test_card_numbers_are_computed_from_the_cited_tables():
+    from utils import scenarios
+
+    f = scenarios.facts()
+    assert f["drive_m"] == pytest.approx(100 / 3.6 * 0.055)  # 100 km/h during a 55 ms 4G round trip
+    assert f["camera_gb_day"] == pytest.approx(21.6)
+    assert f["doorbell_event_bytes"] == len('{"device": "doorbell", "event": "John is at the door."}')
+    # Sending a 96x96x3 frame over 4G at the ESP32's radio power vs MLPerf Tiny's measured classification.
+    send_mj = (27_648 * 8 / 6.3e6 * 0.79 + 0.33 * 0.055) * 1e3
+    assert f["send_mj"] == pytest.approx(send_mj)
+    assert f["energy_ratio"] == pytest.approx(send_mj / 0.51898)
+
+
+def test_bad_scenario_or_choice_is_one_sentence():
+    from utils import scenarios
+
+    with pytest.raises(CourseError, match="No scenario 'moon-base'; the cards are: autonomous-driving"):
+        scenarios.judge("moon-base", "hybrid")
+    with pytest.raises(CourseError, match="No architecture 'fog'; choose one of: cloud-only"):
+        scenarios.judge("smart-doorbell", "fog")

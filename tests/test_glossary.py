@@ -1,0 +1,101 @@
+"""The glossary: every seed term is there, and every "taught in" link lands on a real notebook heading."""
+
+import json
+from html import escape as html_escape
+
+import pytest
+
+from utils import glossary
+from utils.course import NOTEBOOKS, find_root
+from utils.errors import CourseError
+
+ENTRIES = glossary.entries()
+COURSE_TERMS = ("Arena", "Zero point", "Scale", "MACs", "Duty cycle", "Representative dataset", "Flatbuffer",
+                "TFLite Micro", "LiteRT", "Hybrid architecture")
+
+
+def test_every_seed_term_and_course_term_is_defined():
+    terms = {e.term.lower() for e in ENTRIES}
+    for term in glossary.SEED_TERMS + COURSE_TERMS:
+        assert term.lower() in terms, f"the glossary lacks {term!r}"
+
+
+def test_entries_are_complete_and_unique():
+    raw = json.loads((find_root() / "data" / "glossary.json").read_text(encoding="utf-8"))["terms"]
+    assert len({e["term"].lower() for e in raw}) == len(raw), "a term appears twice"
+    ids = {nid for nid, _, _ in NOTEBOOKS}
+    for e in ENTRIES:
+        assert e.notebook in ids - {"00"}, f"{e.term}: notebook {e.notebook!r} is not a lesson"
+        assert len(e.definition.split()) >= 8, f"{e.term}: the definition is too short to teach anything"
+        assert e.definition.endswith("."), f"{e.term}: the definition should be a full sentence"
+
+
+def test_definitions_are_the_courses_own_words():
+    # The seed's sentences must not be copied: no run of 8 words from the seed's glossary may reappear.
+    seed_text = [
+        "running machine learning algorithms locally on hardware devices at the edge of a network",
+        "a centralized architecture where data is collected by devices sent to remote servers",
+        "the time delay between a user action or data collection and the system's response",
+        "focused on developing models capable of performing on-device analytics at extremely low power",
+        "reduces the precision of the numbers used to represent a model's parameters",
+        "the phase in machine learning where a trained model is used to make predictions",
+    ]
+    for e in ENTRIES:
+        words = " ".join(e.definition.lower().replace(",", "").replace("(", "").replace(")", "").split())
+        for sentence in seed_text:
+            s = sentence.split()
+            for i in range(len(s) - 7):
+                assert " ".join(s[i:i + 8]) not in words, f"{e.term} copies the seed: {' '.join(s[i:i + 8])!r}"
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=[e.term for e in ENTRIES])
+def test_taught_in_points_to_an_existing_heading(entry):
+    path = find_root() / "notebooks" / glossary.notebook_file(entry.notebook)
+    assert path.is_file(), f"{entry.term}: notebook {path.name} does not exist"
+    found = glossary.headings(entry.notebook)
+    assert entry.heading in found, (
+        f"{entry.term}: {path.name} has no heading {entry.heading!r}; its headings are {found}")
+    assert glossary.link(entry) == f"{path.name}#{glossary.anchor(entry.heading)}"
+
+
+def test_anchor_matches_jupyterlab():
+    assert glossary.anchor("What one decision costs on the board") == "What-one-decision-costs-on-the-board"
+    assert glossary.anchor("The **zero point**") == "The-zero-point"
+    assert glossary.anchor("1 · Latency") == "1-·-Latency"
+
+
+def test_headings_ignore_code_fences_and_find_every_level():
+    heads = glossary.headings("08")
+    assert heads[0].startswith("08 · ")
+    assert "Glossary" in heads and "What one decision costs on the board" in heads
+
+
+def test_lookup_and_search():
+    assert glossary.lookup("zero POINT").term == "Zero point"
+    with pytest.raises(CourseError, match="Did you mean: zero point"):
+        glossary.lookup("zero pont")
+    with pytest.raises(CourseError, match="no term 'blockchain'"):
+        glossary.lookup("blockchain")
+    with pytest.raises(CourseError, match="as text"):
+        glossary.lookup(42)
+    assert [e.term for e in glossary.search("battery")]  # some definition mentions a battery
+    assert len(glossary.search("")) == len(ENTRIES)
+
+
+def test_html_table_links_every_term():
+    html = glossary.to_html()
+    assert html.count("<tr>") == len(ENTRIES) + 1
+    for e in ENTRIES:
+        assert html_escape(glossary.link(e)) in html
+
+
+def test_lesson_08_links_land_on_real_headings():
+    import re
+
+    nb = json.loads((find_root() / "notebooks" / "08_hybrid_architecture.ipynb").read_text(encoding="utf-8"))
+    text = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    links = re.findall(r"\]\((\d\d)_[a-z_]+\.ipynb#([^)]+)\)", text)
+    assert len(links) >= 4
+    for notebook, target in links:
+        anchors = [glossary.anchor(h) for h in glossary.headings(notebook)]
+        assert target in anchors, f"08 links to {notebook}#{target}, which is not a heading there"

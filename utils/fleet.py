@@ -1,0 +1,450 @@
+"""A seeded, event-driven simulation of a fleet of devices under three architectures.
+
+Defined for lesson 08 (the hybrid architecture). ``simulate(n_devices, workload, link)``
+gives every device a day (or any number of hours) of sensor events and a link that fails now
+and then, and plays the same events through three designs:
+
+- **cloud-only**: every event's raw sample goes up; the server decides and answers.
+  While the link is down no decision is made: the event is lost.
+- **edge-only**: the device decides locally and sends nothing; the cloud learns nothing.
+- **hybrid**: the device decides locally and sends a small JSON report; during an outage
+  reports wait in a small buffer (overflow is dropped). The cloud may ask for the rare
+  low-confidence raw sample, to label it and retrain the model.
+
+It reports, per design: p50/p99 decision latency, bytes uplinked, monthly transfer cost,
+radio + compute energy per device, events lost during outages, reports the cloud never
+received, and raw (sensitive) bytes that left the devices.
+
+Everything is vectorised with NumPy (no per-event Python loop): 1,000 devices for a day
+take well under a second. The random stream is a ``numpy.random.Generator`` seeded from
+the ``seed`` argument, so the same call gives the same numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import math
+from dataclasses import dataclass, field, replace
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from utils import network
+from utils.errors import CourseError
+
+MODES = ("cloud-only", "edge-only", "hybrid")
+SECONDS_PER_HOUR = 3600.0
+# Guard rails: above these the arrays stop fitting comfortably in a laptop's memory.
+MAX_DEVICES = 100_000
+MAX_EVENTS = 60_000_000
+
+
+@dataclass(frozen=True)
+class Workload:
+    """What one device does per event, measured on the course's own model and endpoint.
+
+    raw_bytes: bytes of one raw sample as the cloud would receive it (request body + headers).
+    report_bytes: bytes of the small JSON report a hybrid device sends instead.
+    edge_latency_ms / edge_energy_mj: one on-device inference (lesson 07's board figures).
+    cloud_server_ms: time the server takes to decide (lesson 01's endpoint).
+    low_confidence: fraction of events the on-device model is unsure about.
+
+    The defaults are round, illustrative numbers; lesson 08 passes the ones it measured.
+    """
+
+    name: str = "digit reader"
+    events_per_hour: float = 30.0
+    raw_bytes: int = 1_000
+    report_bytes: int = 100
+    edge_latency_ms: float = 5.0
+    edge_energy_mj: float = 0.1
+    cloud_server_ms: float = 2.0
+    low_confidence: float = 0.02
+
+
+@dataclass(frozen=True)
+class Link:
+    """One device's uplink: speed, round trip, jitter, outages, radio power and data price.
+
+    rtt_ms / uplink_mbps / jitter_ms: a profile of ``utils.network`` (cited in data/networks.csv).
+    mtbf_hours: mean time the link stays up between outages (math.inf: never fails; 0: never up).
+    outage_minutes: mean length of an outage (0: no outages).
+    tx_watts / rx_watts: radio power while sending / while waiting for the answer.
+    usd_per_gb: what one gigabyte sent over the device's data plan costs the fleet's owner.
+    """
+
+    name: str
+    rtt_ms: float
+    uplink_mbps: float
+    jitter_ms: float
+    mtbf_hours: float
+    outage_minutes: float
+    tx_watts: float
+    rx_watts: float
+    usd_per_gb: float
+
+
+def defaults() -> dict:
+    """The cited defaults of data/fleet_defaults.csv as {name: (value, unit, source)}."""
+    return {k: (v, u, s) for k, (v, u, s) in _defaults().items()}
+
+
+@cache
+def _defaults() -> dict:
+    from utils.course import find_root
+
+    path = find_root(Path(__file__).parent) / "data" / "fleet_defaults.csv"
+    if not path.is_file():
+        raise CourseError("The table data/fleet_defaults.csv is missing: restore it from the course repository.")
+    with path.open(encoding="utf-8", newline="") as fh:
+        return {r["name"]: (float(r["value"]), r["unit"], r["source"]) for r in csv.DictReader(fh)}
+
+
+def make_link(name: str = "4G", outages_per_day: float | None = None, outage_minutes: float | None = None,
+              **changes) -> Link:
+    """A fleet link from ``utils.network``'s profile ``name`` plus the cited radio and price defaults.
+
+    ``outages_per_day`` / ``outage_minutes`` set the outage model (defaults in data/fleet_defaults.csv);
+    any other field of :class:`Link` can be changed by keyword (``uplink_mbps=1.0``).
+    """
+    p = network.link(name)
+    d = _defaults()
+    per_day = d["outages_per_day"][0] if outages_per_day is None else outages_per_day
+    minutes = d["outage_minutes"][0] if outage_minutes is None else outage_minutes
+    unknown = set(changes) - set(Link.__dataclass_fields__)
+    if unknown:
+        raise CourseError(f"Link has no field {sorted(unknown)[0]!r}; fields: {', '.join(Link.__dataclass_fields__)}.")
+    base = Link(p.name, p.rtt_ms, p.uplink_mbps, p.jitter_ms, 0.0, 0.0,
+                d["tx_watts"][0], d["rx_watts"][0], d["usd_per_gb"][0])
+    return replace(with_outages(base, per_day, minutes), **changes)
+
+
+@dataclass
+class ModeStats:
+    """The outcome of one architecture over the simulated period (fleet totals unless named per device)."""
+
+    mode: str
+    events: int
+    decided: int
+    events_lost: int
+    reports_missing: int
+    p50_ms: float
+    p99_ms: float
+    uplink_bytes: int
+    monthly_cost_usd: float
+    energy_j_per_device: float
+    raw_bytes_left: int
+    samples_uploaded: int
+    latencies_ms: np.ndarray = field(repr=False)
+    lost_per_hour: np.ndarray = field(repr=False)
+    uplink_per_hour: np.ndarray = field(repr=False)
+
+
+@dataclass
+class FleetResult:
+    """What ``simulate`` returns: the inputs, the per-mode statistics and the link's down fraction."""
+
+    n_devices: int
+    hours: float
+    workload: Workload
+    link: Link
+    seed: int
+    down_fraction: float
+    modes: dict
+
+    def __getitem__(self, mode: str) -> ModeStats:
+        if mode not in self.modes:
+            raise CourseError(f"Unknown architecture {mode!r}: use one of {', '.join(MODES)}.")
+        return self.modes[mode]
+
+    def rows(self) -> list[dict]:
+        """One row per architecture with the numbers of the summary table."""
+        per_day = 24.0 / self.hours
+        out = []
+        for m in MODES:
+            s = self.modes[m]
+            out.append(
+                {
+                    "architecture": m,
+                    "p50 latency (ms)": s.p50_ms,
+                    "p99 latency (ms)": s.p99_ms,
+                    "uplink (MB/day)": s.uplink_bytes * per_day / 1e6,
+                    "transfer cost ($/month)": s.monthly_cost_usd,
+                    "energy (J/device/day)": s.energy_j_per_device * per_day,
+                    "events lost": s.events_lost,
+                    "reports missing": s.reports_missing,
+                    "raw bytes that left (MB)": s.raw_bytes_left / 1e6,
+                }
+            )
+        return out
+
+    def to_html(self) -> str:
+        """The summary table as HTML (the best value of each column in bold)."""
+        rows = self.rows()
+        cols = list(rows[0])
+        best = {c: min(r[c] for r in rows) for c in cols[1:]}
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
+        body = []
+        for r in rows:
+            cells = [f"<td><b>{html.escape(r['architecture'])}</b></td>"]
+            for c in cols[1:]:
+                text = _fmt(r[c])
+                if r[c] == best[c]:
+                    text = f"<b>{text}</b>"
+                cells.append(f"<td style='text-align:right'>{text}</td>")
+            body.append("<tr>" + "".join(cells) + "</tr>")
+        caption = (
+            f"{self.n_devices:,} devices, {self.hours:g} h, {self.workload.events_per_hour:g} events/device/h, "
+            f"link {self.link.name} ({self.link.uplink_mbps:g} Mbit/s up, down {self.down_fraction:.1%} of the time)"
+        )
+        return (
+            f"<table><caption>{html.escape(caption)}</caption><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table>"
+        )
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+
+def _fmt(v: float) -> str:
+    if isinstance(v, (int, np.integer)):
+        return f"{v:,}"
+    if not math.isfinite(v):
+        return "no decision"
+    if v == 0:
+        return "0"
+    if abs(v) >= 100:
+        return f"{v:,.0f}"
+    if abs(v) >= 1:
+        return f"{v:,.2f}"
+    return f"{v:.3g}"
+
+
+def _number(name: str, value, low: float = 0.0, high: float = math.inf, allow_inf: bool = False) -> float:
+    """``value`` as a float in [low, high], or one sentence that names ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise CourseError(f"{name} must be a number, not {type(value).__name__}.")
+    v = float(value)
+    if math.isnan(v) or (math.isinf(v) and not allow_inf):
+        raise CourseError(f"{name} must be a finite number, got {value}.")
+    if v < low:
+        what = "negative" if low == 0 else f"below {low:g}"
+        raise CourseError(f"{name} cannot be {what} (got {value}); use a value from {low:g} up.")
+    if v > high:
+        raise CourseError(f"{name} must be at most {high:g} (got {value}).")
+    return v
+
+
+def validate(n_devices, workload: Workload, link: Link, hours) -> None:
+    """Raise one sentence for the first input that cannot describe a real fleet."""
+    if isinstance(n_devices, bool) or not isinstance(n_devices, (int, np.integer)):
+        raise CourseError(f"n_devices must be a whole number of devices, not {type(n_devices).__name__}.")
+    if n_devices < 1:
+        raise CourseError(f"n_devices must be at least 1 (got {n_devices}): a fleet needs a device.")
+    if n_devices > MAX_DEVICES:
+        raise CourseError(f"n_devices is limited to {MAX_DEVICES:,} here (got {n_devices:,}) to fit in memory.")
+    if not isinstance(workload, Workload):
+        raise CourseError(f"workload must be a fleet.Workload, not {type(workload).__name__}.")
+    if not isinstance(link, Link):
+        raise CourseError(f"link must be a fleet.Link, not {type(link).__name__}.")
+    _number("hours", hours, low=1e-3, high=24 * 31)
+    _number("events_per_hour", workload.events_per_hour, high=3600.0)
+    _number("raw_bytes", workload.raw_bytes)
+    _number("report_bytes", workload.report_bytes)
+    _number("edge_latency_ms", workload.edge_latency_ms)
+    _number("edge_energy_mj", workload.edge_energy_mj)
+    _number("cloud_server_ms", workload.cloud_server_ms)
+    _number("low_confidence", workload.low_confidence, high=1.0)
+    if _number("uplink_mbps", link.uplink_mbps) == 0:
+        raise CourseError("uplink_mbps must be above 0: a link that moves no bits cannot carry a sample.")
+    _number("rtt_ms", link.rtt_ms)
+    _number("jitter_ms", link.jitter_ms)
+    _number("mtbf_hours", link.mtbf_hours, allow_inf=True)
+    _number("outage_minutes", link.outage_minutes)
+    _number("tx_watts", link.tx_watts)
+    _number("rx_watts", link.rx_watts)
+    _number("usd_per_gb", link.usd_per_gb)
+    expected = n_devices * workload.events_per_hour * hours
+    if expected > MAX_EVENTS:
+        raise CourseError(
+            f"That is about {expected:,.0f} events, more than the {MAX_EVENTS:,} this simulation keeps in "
+            "memory: use fewer devices, fewer hours or a lower event rate."
+        )
+
+
+def outage_intervals(n_devices: int, link: Link, seconds: float, rng: np.random.Generator):
+    """Every device's outages as (device, start_s, end_s) arrays, clipped to [0, seconds).
+
+    The same model as ``utils.network.simulate_outages`` (lesson 02), drawn for every device at
+    once: each link starts up, up-times and outage lengths are exponential (means mtbf_hours and
+    outage_minutes).
+    """
+    up_mean = link.mtbf_hours * SECONDS_PER_HOUR
+    down_mean = link.outage_minutes * 60.0
+    empty = np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0)
+    if down_mean == 0 or math.isinf(up_mean):
+        return empty
+    if up_mean == 0:  # a link that is never up: one outage covering the whole period
+        return np.arange(n_devices), np.zeros(n_devices), np.full(n_devices, seconds)
+    k = int(math.ceil(seconds / (up_mean + down_mean))) * 2 + 8
+    while True:
+        ups = rng.exponential(up_mean, size=(n_devices, k))
+        downs = rng.exponential(down_mean, size=(n_devices, k))
+        ends = np.cumsum(ups + downs, axis=1)
+        if np.all(ends[:, -1] >= seconds):
+            break
+        k *= 2  # rare: some device needed more cycles than planned
+    starts = ends - downs
+    keep = starts < seconds
+    dev = np.broadcast_to(np.arange(n_devices)[:, None], starts.shape)[keep]
+    return dev, starts[keep], np.minimum(ends[keep], seconds)
+
+
+def _hourly(times_s: np.ndarray, each, hours: float) -> np.ndarray:
+    """Sum per hour of ``each`` (one number for every time, or an array of weights) at ``times_s``."""
+    bins = max(1, int(math.ceil(hours)))
+    idx = np.minimum((times_s / SECONDS_PER_HOUR).astype(np.int64), bins - 1)
+    if np.ndim(each) == 0:  # the same weight for every time: count, then scale (no weight array)
+        return np.bincount(idx, minlength=bins) * float(each)
+    return np.bincount(idx, weights=each, minlength=bins)
+
+
+def _pct(latencies: np.ndarray) -> tuple[float, float]:
+    if latencies.size == 0:
+        return math.inf, math.inf  # no decision was ever made
+    if latencies.strides == (0,):  # a constant (broadcast) array: every percentile is that value
+        return float(latencies[0]), float(latencies[0])
+    p50, p99 = np.percentile(latencies, [50, 99])
+    return float(p50), float(p99)
+
+
+def simulate(
+    n_devices: int = 1_000,
+    workload: Workload | None = None,
+    link: Link | None = None,  # default: make_link("4G")
+    hours: float = 24.0,
+    seed: int | None = None,
+    report_buffer: int | None = None,
+    batch_minutes: float | None = None,
+    ask_for_samples: bool = True,
+) -> FleetResult:
+    """Play the same seeded events through cloud-only, edge-only and hybrid designs.
+
+    report_buffer: how many hybrid reports a device holds while its link is down (overflow is dropped).
+    batch_minutes: a hybrid device sends its reports together once per window of this length.
+    (Both default to data/fleet_defaults.csv.)
+    ask_for_samples: whether the hybrid cloud asks devices for their low-confidence raw samples.
+    seed: the random stream's seed (default: the course seed, so the same call gives the same day).
+    """
+    from utils.course import SEED
+
+    seed = SEED if seed is None else seed
+    d = _defaults()
+    report_buffer = int(d["report_buffer"][0]) if report_buffer is None else report_buffer
+    batch_minutes = d["batch_minutes"][0] if batch_minutes is None else batch_minutes
+    workload = Workload() if workload is None else workload
+    link = make_link() if link is None else link
+    validate(n_devices, workload, link, hours)
+    if isinstance(report_buffer, bool) or not isinstance(report_buffer, (int, np.integer)) or report_buffer < 0:
+        raise CourseError(f"report_buffer must be a whole number of reports, 0 or more (got {report_buffer!r}).")
+    window_s = _number("batch_minutes", batch_minutes, low=0.1, high=24 * 60) * 60.0
+    n_devices, seconds = int(n_devices), float(hours) * SECONDS_PER_HOUR
+    rng = np.random.default_rng(seed)
+
+    # Events: a Poisson process per device (count, then uniform times), all devices on one timeline.
+    counts = rng.poisson(workload.events_per_hour * hours, size=n_devices)
+    device = np.repeat(np.arange(n_devices), counts)
+    t = rng.random(device.size) * seconds
+    n_events = int(device.size)
+
+    # Outages on the same timeline: device d's period is [d*T, (d+1)*T), so one searchsorted finds them all.
+    o_dev, o_start, o_end = outage_intervals(n_devices, link, seconds, rng)
+    down_fraction = float((o_end - o_start).sum() / (n_devices * seconds))
+    g_start, g_end = o_dev * seconds + o_start, o_dev * seconds + o_end
+    key = device * seconds + t
+    which = np.searchsorted(g_start, key, side="right") - 1
+    if g_start.size:
+        down = (which >= 0) & (key < g_end[np.maximum(which, 0)])
+    else:
+        down = np.zeros(n_events, dtype=bool)
+    up = ~down
+    low_conf = rng.random(n_events) < workload.low_confidence
+
+    modes = {}
+    per_month = network.MONTH_DAYS * 24.0 / hours
+    up_mbps = link.uplink_mbps * 1e6
+
+    def cost(nbytes: float) -> float:
+        # The devices' data plan, plus what the cloud charges to receive it (ingress: free at AWS).
+        gb = nbytes * per_month / 1e9
+        return gb * link.usd_per_gb + network.transfer_cost(gb, direction="in")
+
+    def tx_joules(nbytes: float) -> float:
+        return nbytes * 8 / up_mbps * link.tx_watts
+
+    # Cloud-only: upload + round trip (normal jitter, never below 0, as utils.network samples it)
+    # + server time, only while the link is up.
+    n_up = int(up.sum())
+    rtt = np.maximum(rng.normal(link.rtt_ms, link.jitter_ms, n_up), 0.0) if link.jitter_ms > 0 else np.full(
+        n_up, float(link.rtt_ms))
+    upload_ms = workload.raw_bytes * 8 / up_mbps * 1e3
+    lat = rtt + upload_ms + workload.cloud_server_ms
+    sent = n_up * workload.raw_bytes
+    wait_j = link.rx_watts * (rtt.sum() + n_up * workload.cloud_server_ms) / 1e3
+    p50, p99 = _pct(lat)
+    modes["cloud-only"] = ModeStats(
+        "cloud-only", n_events, n_up, n_events - n_up, n_events - n_up, p50, p99, sent, cost(sent),
+        (tx_joules(sent) + wait_j) / n_devices, sent, 0, lat,
+        _hourly(t[down], 1.0, hours), _hourly(t[up], workload.raw_bytes, hours),
+    )
+
+    # Edge-only: every event decided on the device in the board's inference time; nothing goes up.
+    # Every on-device decision takes the same time: a read-only view, not millions of copies.
+    edge_lat = np.broadcast_to(np.float64(workload.edge_latency_ms), (n_events,))
+    edge_j = n_events * workload.edge_energy_mj / 1e3
+    zeros = np.zeros(max(1, int(math.ceil(hours))))
+    modes["edge-only"] = ModeStats(
+        "edge-only", n_events, n_events, 0, n_events, *_pct(edge_lat), 0, 0.0, edge_j / n_devices, 0, 0,
+        edge_lat, zeros, zeros,
+    )
+
+    # Hybrid: decide locally; reports made during an outage wait in the buffer, overflow is dropped,
+    # and an outage still open at the end leaves its buffered reports undelivered.
+    per_outage = np.bincount(which[down], minlength=o_start.size) if o_start.size else np.zeros(0, np.int64)
+    dropped = np.maximum(per_outage - report_buffer, 0)
+    still_open = o_end >= seconds
+    missing = int(dropped.sum() + np.minimum(per_outage, report_buffer)[still_open].sum())
+    delivered = n_events - missing
+    samples = int((low_conf & up).sum()) if ask_for_samples else 0
+    h_bytes = delivered * workload.report_bytes + samples * workload.raw_bytes
+    # Radio: send the bytes, then wait one round trip for the acknowledgement of each request:
+    # one per (device, window) with reports while up, one per buffer flush, one per sample.
+    windows = int(math.ceil(seconds / window_s))
+    batches = np.count_nonzero(np.bincount(device[up] * windows + (t[up] // window_s).astype(np.int64)))
+    flushes = np.count_nonzero(np.minimum(per_outage, report_buffer)[~still_open])
+    requests = batches + flushes + samples
+    h_j = edge_j + tx_joules(h_bytes) + link.rx_watts * requests * link.rtt_ms / 1e3
+    # Per hour: reports go up at once while the link is up, or in one flush when an outage ends.
+    sample_times = t[low_conf & up] if ask_for_samples else t[:0]
+    flushed = np.minimum(per_outage, report_buffer)[~still_open]
+    h_hourly = (
+        _hourly(t[up], workload.report_bytes, hours)
+        + _hourly(o_end[~still_open], flushed * float(workload.report_bytes), hours)
+        + _hourly(sample_times, workload.raw_bytes, hours)
+    )
+    modes["hybrid"] = ModeStats(
+        "hybrid", n_events, n_events, 0, missing, *_pct(edge_lat), h_bytes, cost(h_bytes), h_j / n_devices,
+        samples * workload.raw_bytes, samples, edge_lat, zeros, h_hourly,
+    )
+    return FleetResult(n_devices, float(hours), workload, link, int(seed), down_fraction, modes)
+
+
+def with_outages(link: Link, outages_per_day: float, outage_minutes: float | None = None) -> Link:
+    """``link`` with a given number of outages per day (0: never fails), for sliders."""
+    rate = _number("outages_per_day", outages_per_day, high=1440.0)
+    minutes = link.outage_minutes if outage_minutes is None else _number("outage_minutes", outage_minutes)
+    # One up-time plus one outage per cycle, and `rate` cycles in 24 hours.
+    mtbf = math.inf if rate == 0 else max(24.0 / rate - minutes / 60.0, 0.0)
+    return replace(link, mtbf_hours=mtbf, outage_minutes=minutes)

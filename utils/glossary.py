@@ -1,0 +1,155 @@
+"""The course glossary: each term in the course's own words, linked to the notebook section that teaches it.
+
+Defined for lesson 08. Terms live in ``data/glossary.json`` as ``{"term", "definition",
+"notebook", "heading"}``; ``heading`` is the text of a markdown heading in that notebook,
+and :func:`link` turns it into the anchor JupyterLab gives that heading, so every
+"taught in" link opens the right place. ``tests/test_glossary.py`` checks that each heading
+really exists. ``show()`` draws the glossary as a table with a search box.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from utils.errors import CourseError
+
+# The terms the seed's own glossary defines: the course must keep all of them.
+SEED_TERMS = ("Edge AI", "Cloud AI", "Latency", "TinyML", "Quantization", "Inference")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One glossary term, where it is taught (notebook id and heading text)."""
+
+    term: str
+    definition: str
+    notebook: str
+    heading: str
+
+
+def _root() -> Path:
+    from utils.course import find_root
+
+    return find_root(Path(__file__).parent)
+
+
+@cache
+def _entries() -> tuple[Entry, ...]:
+    path = _root() / "data" / "glossary.json"
+    if not path.is_file():
+        raise CourseError("The file data/glossary.json is missing: restore it from the course repository.")
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    return tuple(Entry(e["term"], e["definition"], e["notebook"], e["heading"]) for e in doc["terms"])
+
+
+def entries() -> list[Entry]:
+    """Every glossary entry, sorted by term (case-insensitive)."""
+    return sorted(_entries(), key=lambda e: e.term.lower())
+
+
+def lookup(term: str) -> Entry:
+    """The entry for ``term`` (case-insensitive), or one sentence suggesting the nearest terms."""
+    if not isinstance(term, str) or not term.strip():
+        raise CourseError("Give the term to look up as text, e.g. lookup('zero point').")
+    wanted = term.strip().lower()
+    for e in _entries():
+        if e.term.lower() == wanted:
+            return e
+    near = difflib.get_close_matches(wanted, [e.term.lower() for e in _entries()], n=3, cutoff=0.5)
+    hint = f" Did you mean: {', '.join(near)}?" if near else ""
+    raise CourseError(f"The glossary has no term {term!r}.{hint}".rstrip())
+
+
+def notebook_file(notebook: str) -> str:
+    """The file name of notebook ``notebook`` ('06' -> '06_quantization.ipynb')."""
+    from utils.course import NOTEBOOKS
+
+    for nid, stem, _ in NOTEBOOKS:
+        if nid == notebook:
+            return f"{stem}.ipynb"
+    raise CourseError(f"Unknown notebook id {notebook!r}: use one of 00-08.")
+
+
+def headings(notebook: str) -> list[str]:
+    """The markdown heading texts of ``notebook`` (every level), read from the .ipynb file."""
+    path = _root() / "notebooks" / notebook_file(notebook)
+    if not path.is_file():
+        return []
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    found = []
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "markdown":
+            continue
+        source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+        in_code = False
+        for line in source.splitlines():
+            if line.lstrip().startswith("```"):
+                in_code = not in_code  # a '#' inside a fenced code block is not a heading
+            m = None if in_code else re.match(r"^#{1,6}\s+(.*?)\s*#*\s*$", line)
+            if m:
+                found.append(m.group(1))
+    return found
+
+
+def plain(heading: str) -> str:
+    """A heading's rendered text: markdown emphasis and link targets removed."""
+    text = re.sub(r"[*_`]", "", heading)
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # a link keeps its words only
+    return " ".join(text.split())
+
+
+def anchor(heading: str) -> str:
+    """The id JupyterLab (and nbconvert's HTML) gives a heading: its text with spaces as hyphens."""
+    return plain(heading).replace(" ", "-")
+
+
+def link(entry: Entry) -> str:
+    """The relative link that opens the section teaching ``entry``: '06_quantization.ipynb#Zero-point'."""
+    return f"{notebook_file(entry.notebook)}#{anchor(entry.heading)}"
+
+
+def to_html(items: list[Entry] | None = None) -> str:
+    """The glossary (or some of its entries) as an HTML table with a 'taught in' link per term."""
+    items = entries() if items is None else items
+    rows = "".join(
+        f"<tr><td><b>{html.escape(e.term)}</b></td><td>{html.escape(e.definition)}</td>"
+        f"<td><a href='{html.escape(link(e))}'>{e.notebook} · {html.escape(plain(e.heading))}</a></td></tr>"
+        for e in items
+    )
+    return (
+        "<table><thead><tr><th style='text-align:left'>term</th><th style='text-align:left'>meaning</th>"
+        f"<th style='text-align:left'>taught in</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def search(text: str) -> list[Entry]:
+    """Entries whose term or definition contains ``text`` (case-insensitive; '' gives all)."""
+    if not isinstance(text, str):
+        raise CourseError(f"Search for text, not {type(text).__name__}.")
+    needle = text.strip().lower()
+    return [e for e in entries() if needle in e.term.lower() or needle in e.definition.lower()]
+
+
+def show() -> None:
+    """The glossary as a table with a search box (exports without widgets show the full table)."""
+    import ipywidgets as w
+
+    from utils.quiz import display_with_static_copy
+
+    box = w.Text(placeholder="search the glossary, e.g. 'zero point' or 'battery'", description="Search:")
+    table = w.HTML(to_html())
+    count = w.HTML(f"<i>{len(entries())} terms</i>")
+
+    def update(change):
+        found = search(change["new"])
+        table.value = to_html(found) if found else "<i>No term matches; try a shorter word.</i>"
+        count.value = f"<i>{len(found)} of {len(entries())} terms</i>"
+
+    box.observe(update, names="value")
+    display_with_static_copy(w.VBox([w.HBox([box, count]), table]), to_html(), f"Glossary of {len(entries())} terms")

@@ -1,0 +1,367 @@
+"""What the network between a device and the cloud costs: time, bandwidth, money and uptime.
+
+Defined for lessons 01 and 02; lessons 04 and 08 reuse it. Everything here is either arithmetic
+on cited tables in ``data/`` or a seeded simulation:
+
+- ``links()`` / ``link("4G")``: access-link profiles (round-trip time, uplink) from data/networks.csv.
+- ``rtt_ms``, ``distance_during_rtt_m``, ``missed_deadlines``: latency and what it costs.
+- ``stream_mbps``, ``fleet_uplink_gbps``, ``gb_per_day``, ``transfer_cost``: bandwidth and money.
+- ``simulate_outages``, ``events_missed``, ``availability``, ``downtime_minutes_per_month``: reliability.
+- ``LinkEmulator``: applies a link's delays, jitter, loss and outages to real requests (the
+  camera in ``utils.camera_client`` uses it).
+
+Units: 1 GB = 10^9 bytes, 1 TB = 1,000 GB, 1 Mbps = 10^6 bit/s, and a month is
+365.25 / 12 = 30.4375 days (so 99.9 % availability leaves 43.83 minutes of downtime a month).
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import math
+import numbers
+import random
+import time
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from utils.errors import CourseError
+
+SECONDS_PER_DAY = 86_400
+MONTH_DAYS = 365.25 / 12  # 30.4375: the average calendar month
+KM_PER_MS_RTT = 100.0  # light in glass ~200,000 km/s: 100 km there and back takes ~1 ms
+
+
+def _data_dir() -> Path:
+    from utils.course import find_root
+
+    return find_root(Path(__file__).parent) / "data"
+
+
+def _read_csv(name: str) -> list[dict]:
+    path = _data_dir() / name
+    if not path.is_file():
+        raise CourseError(f"The table data/{name} is missing: restore it from the course repository.")
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _positive(value, what: str, allow_zero: bool = True) -> float:
+    """``value`` as a float, or one clear sentence when it is not a usable non-negative number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) and not hasattr(value, "__float__"):
+        raise CourseError(f"{what} must be a number, got {type(value).__name__}.")
+    v = float(value)
+    if math.isnan(v) or v < 0 or (v == 0 and not allow_zero):
+        raise CourseError(f"{what} must be {'zero or more' if allow_zero else 'more than zero'}, got {value!r}.")
+    return v
+
+
+# ----------------------------------------------------------------------------- link profiles
+
+
+@dataclass(frozen=True)
+class LinkProfile:
+    """One access link: cited round trip and uplink, plus the course's jitter and loss assumptions."""
+
+    name: str
+    rtt_ms: float
+    uplink_mbps: float
+    jitter_ms: float
+    loss_pct: float
+    rtt_source: str
+    uplink_source: str
+
+    def with_(self, **changes) -> LinkProfile:
+        """A copy with some fields changed (for sliders: ``link("4G").with_(jitter_ms=30)``)."""
+        fields = {**self.__dict__, **changes}
+        for key in ("rtt_ms", "jitter_ms", "loss_pct"):
+            _positive(fields[key], key)
+        _positive(fields["uplink_mbps"], "uplink_mbps", allow_zero=False)
+        if fields["loss_pct"] > 100:
+            raise CourseError(f"loss_pct is a percentage between 0 and 100, got {fields['loss_pct']!r}.")
+        return LinkProfile(**fields)
+
+
+@cache
+def _links() -> tuple[LinkProfile, ...]:
+    rows = _read_csv("networks.csv")
+    return tuple(
+        LinkProfile(
+            name=r["link"],
+            rtt_ms=float(r["rtt_ms"]),
+            uplink_mbps=float(r["uplink_mbps"]),
+            jitter_ms=float(r["jitter_ms"]),
+            loss_pct=float(r["loss_pct"]),
+            rtt_source=r["rtt_source"],
+            uplink_source=r["uplink_source"],
+        )
+        for r in rows
+    )
+
+
+def links() -> list[LinkProfile]:
+    """Every link in data/networks.csv, in table order (4G, 5G, Wi-Fi, fibre)."""
+    return list(_links())
+
+
+def link(name: str) -> LinkProfile:
+    """The profile of one link by name (case-insensitive), e.g. ``link("4G")``."""
+    if isinstance(name, LinkProfile):
+        return name
+    for profile in _links():
+        if isinstance(name, str) and profile.name.lower() == name.strip().lower():
+            return profile
+    names = ", ".join(p.name for p in _links())
+    raise CourseError(f"No link called {name!r} in data/networks.csv; choose one of: {names}.")
+
+
+# ----------------------------------------------------------------------------- latency
+
+
+def rtt_ms(profile: LinkProfile | str, server_km: float = 0.0) -> float:
+    """Round trip over ``profile`` to a data centre ``server_km`` beyond the link's nearby test server."""
+    return link(profile).rtt_ms + _positive(server_km, "server_km") / KM_PER_MS_RTT
+
+
+def distance_during_rtt_m(rtt: float, speed_kmh: float) -> float:
+    """Metres a vehicle at ``speed_kmh`` covers while waiting ``rtt`` milliseconds for an answer."""
+    return _positive(speed_kmh, "speed_kmh") / 3.6 * _positive(rtt, "the round-trip time (ms)") / 1000.0
+
+
+def missed_deadlines(latencies_ms, deadline_ms: float) -> int:
+    """How many answers arrived later than ``deadline_ms`` (e.g. items already past the ejector)."""
+    deadline = _positive(deadline_ms, "deadline_ms")
+    values = [_positive(v, "each latency (ms)") for v in latencies_ms]
+    return sum(v > deadline for v in values)
+
+
+def sample_rtts_ms(profile: LinkProfile | str, n: int, server_km: float = 0.0, seed: int | None = None) -> list[float]:
+    """``n`` seeded round trips: the link's RTT plus normal jitter (never below the light-speed floor)."""
+    p = link(profile)
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
+        raise CourseError(f"n must be a whole number of samples (0 or more), got {n!r}.")
+    rng = random.Random(_seed(seed))
+    base = rtt_ms(p, server_km)
+    floor = server_km / KM_PER_MS_RTT
+    return [max(floor, rng.gauss(base, p.jitter_ms)) for _ in range(n)]
+
+
+def _seed(seed: int | None) -> int:
+    from utils.course import SEED
+
+    return SEED if seed is None else seed
+
+
+# ----------------------------------------------------------------------------- bandwidth and money
+
+
+@cache
+def _bitrates() -> tuple[dict, ...]:
+    return tuple(_read_csv("video_bitrates.csv"))
+
+
+def video_streams() -> list[dict]:
+    """Rows of data/video_bitrates.csv: stream, codec, mbps (float), source."""
+    return [{**r, "mbps": float(r["mbps"])} for r in _bitrates()]
+
+
+def stream_mbps(stream: str = "1080p standard", codec: str = "H.264") -> float:
+    """Cited bitrate of one continuous camera stream, in Mbps."""
+    for r in _bitrates():
+        if r["stream"].lower() == str(stream).lower() and r["codec"].lower() == str(codec).lower():
+            return float(r["mbps"])
+    options = "; ".join(f"{r['stream']} / {r['codec']}" for r in _bitrates())
+    raise CourseError(f"No stream {stream!r} with codec {codec!r} in data/video_bitrates.csv; options: {options}.")
+
+
+def gb_per_day(mbps: float) -> float:
+    """Decimal GB one stream of ``mbps`` sends in a day (2 Mbps -> 21.6 GB)."""
+    return _positive(mbps, "mbps") * 1e6 * SECONDS_PER_DAY / 8 / 1e9
+
+
+def gb_per_month(mbps: float) -> float:
+    """Decimal GB one stream of ``mbps`` sends in an average month (30.4375 days)."""
+    return gb_per_day(mbps) * MONTH_DAYS
+
+
+def fleet_uplink_gbps(n_cameras: int, mbps: float) -> float:
+    """Uplink (Gbps) that ``n_cameras`` continuous streams of ``mbps`` need together."""
+    return _positive(n_cameras, "n_cameras") * _positive(mbps, "mbps") / 1000.0
+
+
+@cache
+def _price_tiers(provider: str, direction: str) -> tuple[tuple[float, float, float], ...]:
+    rows = [
+        r
+        for r in _read_csv("cloud_prices.csv")
+        if r["provider"].lower() == provider.lower() and r["direction"] == direction
+    ]
+    if not rows:
+        raise CourseError(f"No {direction!r} prices for provider {provider!r} in data/cloud_prices.csv.")
+    return tuple(sorted((float(r["from_gb"]), float(r["to_gb"]), float(r["usd_per_gb"])) for r in rows))
+
+
+def price_tiers(direction: str = "out", provider: str = "AWS") -> list[tuple[float, float, float]]:
+    """(from_gb, to_gb, usd_per_gb) tiers of one month, from data/cloud_prices.csv."""
+    if direction not in ("in", "out"):
+        raise CourseError(f"direction must be 'in' (ingress) or 'out' (egress), got {direction!r}.")
+    return list(_price_tiers(provider, direction))
+
+
+def transfer_cost(gb: float, direction: str = "out", provider: str = "AWS") -> float:
+    """US dollars for ``gb`` of data in one month, summed tier by tier (each GB at its tier's price)."""
+    total_gb = _positive(gb, "gb")
+    cost = 0.0
+    for start, end, price in price_tiers(direction, provider):
+        if total_gb <= start:
+            break
+        cost += (min(total_gb, end) - start) * price
+    return cost
+
+
+# ----------------------------------------------------------------------------- reliability
+
+
+def availability(mtbf_hours: float, mean_outage_hours: float) -> float:
+    """Long-run share of time the link is up: MTBF / (MTBF + mean outage length)."""
+    up = _positive(mtbf_hours, "mtbf_hours", allow_zero=False)
+    down = _positive(mean_outage_hours, "mean_outage_hours")
+    return 1.0 if math.isinf(up) else up / (up + down)
+
+
+def downtime_minutes_per_month(avail: float) -> float:
+    """Minutes a month a service with availability ``avail`` (0.999 or 99.9) is down; month = 30.4375 days."""
+    a = _positive(avail, "availability")
+    if a > 1:
+        a = a / 100.0  # accept percentages: 99.9 means 0.999
+    if a > 1:
+        raise CourseError(f"availability must be a fraction (0.999) or a percentage (99.9), got {avail!r}.")
+    return (1.0 - a) * MONTH_DAYS * 24 * 60
+
+
+def nines(n: int) -> float:
+    """Availability with ``n`` nines: nines(3) = 0.999."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+        raise CourseError(f"The number of nines must be a whole number from 1 up, got {n!r}.")
+    return 1.0 - 10.0 ** (-int(n))
+
+
+def simulate_outages(
+    mtbf_hours: float, mean_outage_minutes: float, hours: float = 24.0, seed: int | None = None
+) -> list[tuple[float, float]]:
+    """Seeded outages in ``hours``: (start_h, end_h) pairs; up and down times are exponential.
+
+    The link starts up; each up-spell lasts an exponential time with mean ``mtbf_hours`` and each
+    outage an exponential time with mean ``mean_outage_minutes``. ``mtbf_hours=math.inf`` or a zero
+    mean outage gives no outages at all.
+    """
+    up_mean = _positive(mtbf_hours, "mtbf_hours", allow_zero=False)
+    down_mean = _positive(mean_outage_minutes, "mean_outage_minutes") / 60.0
+    horizon = _positive(hours, "hours")
+    if math.isinf(up_mean) or down_mean == 0:
+        return []
+    rng = random.Random(_seed(seed))
+    t, outages = 0.0, []
+    while True:
+        t += rng.expovariate(1.0 / up_mean)
+        if t >= horizon:
+            return outages
+        end = t + rng.expovariate(1.0 / down_mean)
+        outages.append((t, min(end, horizon)))
+        t = end
+
+
+def poisson_event_times(per_hour: float, hours: float = 24.0, seed: int | None = None) -> list[float]:
+    """Seeded times (hours) of events that arrive at random, ``per_hour`` on average."""
+    rate = _positive(per_hour, "per_hour")
+    horizon = _positive(hours, "hours")
+    if rate == 0:
+        return []
+    rng = random.Random(_seed(seed) + 1)  # a different stream from the outages
+    times, t = [], rng.expovariate(rate)
+    while t < horizon:
+        times.append(t)
+        t += rng.expovariate(rate)
+    return times
+
+
+def is_down(t_hours: float, outages: list[tuple[float, float]]) -> bool:
+    """Whether time ``t_hours`` falls inside one of ``outages`` (sorted, non-overlapping, as simulated)."""
+    i = bisect.bisect_right([start for start, _ in outages], t_hours) - 1
+    return i >= 0 and t_hours < outages[i][1]
+
+
+def events_missed(event_times: list[float], outages: list[tuple[float, float]]) -> int:
+    """How many events a cloud-dependent device misses: those that happen while the link is down."""
+    starts = [start for start, _ in outages]
+    missed = 0
+    for t in event_times:
+        i = bisect.bisect_right(starts, t) - 1
+        missed += i >= 0 and t < outages[i][1]
+    return missed
+
+
+def downtime_hours(outages: list[tuple[float, float]]) -> float:
+    """Total hours of ``outages``."""
+    return sum(end - start for start, end in outages)
+
+
+# ----------------------------------------------------------------------------- emulating a link on real requests
+
+
+@dataclass
+class LinkDelays:
+    """The emulated part of one request over a link (milliseconds), or why it never arrived."""
+
+    upload_ms: float
+    propagate_ms: float
+    return_ms: float
+    lost: bool = False
+    down: bool = False
+
+
+class LinkEmulator:
+    """Applies a link's round trip, jitter, uplink bandwidth, loss and outages to real requests.
+
+    The requests themselves are real (HTTP on 127.0.0.1); what the emulator adds is the time the
+    link would take, computed from the cited profile: upload = bytes x 8 / uplink, propagate = one
+    round trip with normal jitter, return = response bytes x 8 / uplink. ``cut()`` takes the link
+    down (like Wi-Fi dropping) and ``restore()`` brings it back. Seeded: the same run, the same delays.
+    """
+
+    def __init__(self, profile: LinkProfile | str, server_km: float = 0.0, seed: int | None = None):
+        self.profile = link(profile)
+        self.server_km = _positive(server_km, "server_km")
+        self._rng = random.Random(_seed(seed))
+        self.up = True
+
+    def cut(self) -> None:
+        """Take the link down: requests fail at once until ``restore()``."""
+        self.up = False
+
+    def restore(self) -> None:
+        """Bring the link back up."""
+        self.up = True
+
+    def delays(self, request_bytes: int, response_bytes: int = 0) -> LinkDelays:
+        """Sample the emulated delays of one request of ``request_bytes`` (and its reply)."""
+        _positive(request_bytes, "request_bytes")
+        _positive(response_bytes, "response_bytes")
+        p = self.profile
+        bits_per_ms = p.uplink_mbps * 1e3
+        lost = self._rng.random() < p.loss_pct / 100.0
+        rtt = max(self.server_km / KM_PER_MS_RTT, self._rng.gauss(rtt_ms(p, self.server_km), p.jitter_ms))
+        return LinkDelays(
+            upload_ms=request_bytes * 8 / bits_per_ms,
+            propagate_ms=rtt,
+            return_ms=response_bytes * 8 / bits_per_ms,
+            lost=lost,
+            down=not self.up,
+        )
+
+    @staticmethod
+    def wait(ms: float) -> None:
+        """Really wait ``ms`` milliseconds, so wall-clock time matches the emulated link."""
+        if ms > 0:
+            time.sleep(ms / 1000.0)

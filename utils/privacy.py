@@ -1,0 +1,143 @@
+"""The data-flow audit: how many bytes of a product's data cross the internet each day, per architecture.
+
+Defined for lesson 04; lesson 03 reuses the doorbell's figures. Products and their cited raw
+data rates live in data/products.csv (security camera, doorbell, smart speaker, health wearable).
+Three architectures:
+
+``cloud``
+    the raw sensor stream goes to a server all day (the server does the inference);
+``hybrid``
+    the device runs a small model and uploads a short raw excerpt for each event it detects
+    (the smart speaker's real design: an on-device wake word, then the question's audio);
+``edge``
+    the device runs the whole model and sends only its conclusion, a short text.
+
+``audit()`` returns, for each product and architecture, the raw sensor bytes and the conclusion
+bytes that leave the home per day. Raw bytes are the sensitive part (faces, voices, heartbeats);
+a conclusion is smaller but still personal data (it says when someone came home).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from utils.errors import CourseError
+
+ARCHITECTURES = ("cloud", "hybrid", "edge")
+SECONDS_PER_HOUR = 3600
+
+
+@dataclass(frozen=True)
+class Product:
+    """One product of data/products.csv."""
+
+    name: str
+    raw_signal: str
+    raw_bytes_per_second: float
+    raw_hours_per_day: float
+    raw_source: str
+    event_text: str
+    events_per_day: float
+    hybrid_upload_seconds: float
+
+
+@dataclass(frozen=True)
+class Flow:
+    """Bytes per day one product sends over the internet in one architecture."""
+
+    product: str
+    architecture: str
+    raw_bytes: float  # sensor data: video, audio, physiological signals
+    event_bytes: float  # conclusions: short JSON messages
+
+    @property
+    def total_bytes(self) -> float:
+        return self.raw_bytes + self.event_bytes
+
+
+@cache
+def _products() -> tuple[Product, ...]:
+    from utils.course import find_root
+
+    path = find_root(Path(__file__).parent) / "data" / "products.csv"
+    if not path.is_file():
+        raise CourseError("The table data/products.csv is missing: restore it from the course repository.")
+    with path.open(encoding="utf-8", newline="") as fh:
+        return tuple(
+            Product(
+                name=r["product"],
+                raw_signal=r["raw_signal"],
+                raw_bytes_per_second=float(r["raw_bytes_per_second"]),
+                raw_hours_per_day=float(r["raw_hours_per_day"]),
+                raw_source=r["raw_source"],
+                event_text=r["event_text"],
+                events_per_day=float(r["events_per_day"]),
+                hybrid_upload_seconds=float(r["hybrid_upload_seconds"]),
+            )
+            for r in csv.DictReader(fh)
+        )
+
+
+def products() -> list[Product]:
+    """The four products of data/products.csv."""
+    return list(_products())
+
+
+def product(name: str) -> Product:
+    """One product by name, e.g. ``product("doorbell")``."""
+    for p in _products():
+        if isinstance(name, str) and p.name == name.strip().lower():
+            return p
+    raise CourseError(f"No product {name!r} in data/products.csv; choose one of: {', '.join(p.name for p in _products())}.")
+
+
+def event_message(p: Product) -> bytes:
+    """The JSON an edge device sends for one event: its conclusion and nothing else."""
+    return json.dumps({"device": p.name, "event": p.event_text}).encode("utf-8")
+
+
+def raw_bytes_per_day(p: Product) -> float:
+    """Bytes the sensor produces in a day."""
+    return p.raw_bytes_per_second * p.raw_hours_per_day * SECONDS_PER_HOUR
+
+
+def flow(p: Product | str, architecture: str, events_per_day: float | None = None,
+         hybrid_upload_seconds: float | None = None) -> Flow:
+    """Bytes per day that ``p`` sends in ``architecture``; the two scenario numbers can be overridden."""
+    p = product(p) if isinstance(p, str) else p
+    if architecture not in ARCHITECTURES:
+        raise CourseError(f"architecture must be one of {', '.join(ARCHITECTURES)}, got {architecture!r}.")
+    events = p.events_per_day if events_per_day is None else _count(events_per_day, "events_per_day")
+    seconds = p.hybrid_upload_seconds if hybrid_upload_seconds is None else _count(hybrid_upload_seconds, "hybrid_upload_seconds")
+    message = len(event_message(p))
+    if architecture == "cloud":
+        return Flow(p.name, architecture, raw_bytes_per_day(p), 0.0)  # the server draws its own conclusions
+    if architecture == "hybrid":
+        raw = min(events * seconds * p.raw_bytes_per_second, raw_bytes_per_day(p))
+        return Flow(p.name, architecture, raw, events * message)
+    return Flow(p.name, architecture, 0.0, events * message)
+
+
+def audit(architectures=ARCHITECTURES, **overrides) -> list[Flow]:
+    """Every product in every architecture (overrides such as events_per_day apply to all products)."""
+    return [flow(p, a, **overrides) for p in _products() for a in architectures]
+
+
+def _count(value, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise CourseError(f"{what} must be a number of zero or more, got {value!r}.")
+    return float(value)
+
+
+def human_bytes(n: float) -> str:
+    """Bytes in decimal units for a learner: 21.6 GB, 4.2 kB, 73 B."""
+    if n < 0:
+        raise CourseError(f"A byte count cannot be negative, got {n!r}.")
+    for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= size:
+            return f"{n / size:.3g} {unit}"
+    return f"{n:.0f} B"
