@@ -1,8 +1,8 @@
 """Notebook maintenance for the course: headers, clean form, headless run and benchmark.
 
-    python tools/nb.py headers        write the Colab link and the setup cell into every notebook
-    python tools/nb.py clean          strip outputs and metadata (the form notebooks are committed in)
-    python tools/nb.py check          exit 1 if any notebook is not in clean form or has a stale header
+    python tools/nb.py headers [NN]   write the Colab link and the setup cell into every notebook
+    python tools/nb.py clean [NN]     strip outputs and metadata (the form notebooks are committed in)
+    python tools/nb.py check [NN]     exit 1 if any notebook is not in clean form or has a stale header
     python tools/nb.py run [NN ...]   execute notebooks in order into build/executed + build/html, with timings
     python tools/nb.py bench [NN ...] the same, then print only the timing table (for the README and notes)
 """
@@ -144,22 +144,22 @@ def problems(path: Path) -> list[str]:
     return out or ["its cell metadata or formatting differs from clean form"]
 
 
-def cmd_headers(_args) -> int:
-    for path in notebook_files():
+def cmd_headers(args) -> int:
+    for path in notebook_files(args.ids):
         path.write_text(_dump(with_headers(_load(path), path)), encoding="utf-8")
         print(f"headers: {path.name}")
     return 0
 
 
-def cmd_clean(_args) -> int:
-    for path in notebook_files():
+def cmd_clean(args) -> int:
+    for path in notebook_files(args.ids):
         path.write_text(_dump(cleaned(with_headers(_load(path), path))), encoding="utf-8")
         print(f"clean: {path.name}")
     return 0
 
 
-def cmd_check(_args) -> int:
-    bad = {p.name: problems(p) for p in notebook_files()}
+def cmd_check(args) -> int:
+    bad = {p.name: problems(p) for p in notebook_files(args.ids)}
     bad = {k: v for k, v in bad.items() if v}
     for name, why in bad.items():
         print(f"{name}: {'; '.join(why)} (run `python tools/nb.py clean`)")
@@ -214,9 +214,10 @@ def cmd_run(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="cmd", required=True)
-    sub.add_parser("headers").set_defaults(fn=cmd_headers)
-    sub.add_parser("clean").set_defaults(fn=cmd_clean)
-    sub.add_parser("check").set_defaults(fn=cmd_check)
+    for name, fn in (("headers", cmd_headers), ("clean", cmd_clean), ("check", cmd_check)):
+        p = sub.add_parser(name)
+        p.add_argument("ids", nargs="*", help="notebook ids such as 05 (default: all)")
+        p.set_defaults(fn=fn)
     for name in ("run", "bench"):
         p = sub.add_parser(name)
         p.add_argument("ids", nargs="*", help="notebook ids such as 05 (default: all)")

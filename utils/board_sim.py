@@ -4,7 +4,7 @@
 Micro runtime's code), SRAM needed (the arena TFLite Micro reports + the input/output buffers +
 a stack allowance), MACs per layer read from the .tflite, latency and energy per inference,
 battery life at a duty cycle, and a verdict with the reason and the change that would make it
-fit. ``fit_view(tflite)`` is the same as an interactive board picker.
+fit. ``fit_view(tflite)`` is the same as an interactive board picker (``show_fit_view`` displays it).
 
 Latency = MACs x cycles-per-MAC / clock. Cycles per MAC are calibrated for each (core class,
 kernels) pair from published measurements in ``data/mlperf_tiny_results.tsv`` (MLPerf Tiny and
@@ -363,3 +363,12 @@ def fit_view(tflite, deadline_ms: float | None = None):
     rate.observe(redraw, names="value")
     redraw()
     return widgets.VBox([widgets.HBox([board, rate]), out])
+
+
+def show_fit_view(tflite, deadline_ms: float | None = None) -> None:
+    """Display :func:`fit_view`; a static copy (the first board's verdict) stands in where widgets cannot draw."""
+    from utils.quiz import display_with_static_copy
+
+    view = fit_view(tflite, deadline_ms)
+    first = view.children[1].value
+    display_with_static_copy(view, first, "Will it fit? (the interactive board picker needs a live kernel)")
