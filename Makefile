@@ -11,8 +11,8 @@ STAMP := $(VENV)/.installed
 
 .PHONY: course install test lint run bench student grade clean-notebooks headers distclean
 
-course: $(STAMP)  ## open the course in JupyterLab at notebook 00
-	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+course: $(STAMP)  ## open the course in JupyterLab at notebook 00 (as root, e.g. in a container, it needs --allow-root)
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00_start_here.ipynb
 
 install: $(STAMP)
 
@@ -42,8 +42,9 @@ bench: $(STAMP)  ## wall time per notebook and in total
 student: $(STAMP)  ## the student edition of every notebook, in build/student
 	$(BIN)/python tools/student.py
 
-grade: $(STAMP)  ## grade a folder of submissions: make grade SUBMISSIONS=path/to/folder
-	$(BIN)/python tools/grade.py $(SUBMISSIONS)
+grade: $(STAMP)  ## grade a folder of submissions: make grade SUBMISSIONS=folder [GRADE_ARGS="--timeout 120"]
+	@test -n "$(SUBMISSIONS)" || { echo "Say which folder to grade: make grade SUBMISSIONS=path/to/folder"; exit 1; }
+	$(BIN)/python tools/grade.py $(SUBMISSIONS) $(GRADE_ARGS)
 
 headers: $(STAMP)
 	$(BIN)/python tools/nb.py headers

@@ -3,6 +3,7 @@
     python tools/nb.py headers [NN]   write the Colab link and the setup cell into every notebook
     python tools/nb.py clean [NN]     strip outputs and metadata (the form notebooks are committed in)
     python tools/nb.py check [NN]     exit 1 if any notebook is not in clean form or has a stale header
+    python tools/nb.py record NN ...  execute, then store the outputs of '# NBVAL_CHECK_OUTPUT' cells
     python tools/nb.py run [NN ...]   execute notebooks in order into build/executed + build/html, with timings
     python tools/nb.py bench [NN ...] the same, then print only the timing table (for the README and notes)
 """
@@ -109,9 +110,11 @@ def cleaned(nb: dict) -> dict:
                 cell["outputs"] = []
             cell["execution_count"] = None
             for out in cell["outputs"]:
-                out.pop("execution_count", None)
-                if "execution_count" in out:
-                    out["execution_count"] = None
+                if out.get("output_type") == "execute_result":
+                    out["execution_count"] = None  # the schema requires the key
+                out.get("metadata", {}).pop("transient", None)
+                if isinstance(out.get("text"), str):
+                    out["text"] = _lines(out["text"])
         if not cell.get("attachments"):
             cell.pop("attachments", None)
         if isinstance(cell.get("source"), str):
@@ -192,6 +195,27 @@ def execute(path: Path, timeout: int) -> tuple[float, str]:
     return elapsed, status
 
 
+def cmd_record(args) -> int:
+    """Store the outputs that nbval checks: execute the notebook, keep only the marked cells' outputs."""
+    import nbformat
+    from nbconvert.preprocessors import ExecutePreprocessor
+
+    for path in notebook_files(args.ids):
+        nb = nbformat.read(path, as_version=4)
+        ExecutePreprocessor(timeout=args.timeout, kernel_name="python3").preprocess(
+            nb, {"metadata": {"path": str(NB_DIR)}})
+        fresh = {c.get("id"): c for c in nb.cells}
+        source = _load(path)
+        marked = 0
+        for cell in source["cells"]:
+            if cell["cell_type"] == "code" and CHECK_MARK in _src(cell):
+                cell["outputs"] = [dict(o) for o in fresh[cell.get("id")].outputs]
+                marked += 1
+        path.write_text(_dump(cleaned(with_headers(source, path))), encoding="utf-8")
+        print(f"record: {path.name}: outputs of {marked} checked cell(s) stored")
+    return 0
+
+
 def cmd_run(args) -> int:
     rows, failed = [], 0
     files = notebook_files(args.ids)
@@ -218,6 +242,10 @@ def main(argv: list[str] | None = None) -> int:
         p = sub.add_parser(name)
         p.add_argument("ids", nargs="*", help="notebook ids such as 05 (default: all)")
         p.set_defaults(fn=fn)
+    rec = sub.add_parser("record")
+    rec.add_argument("ids", nargs="+", help="notebook ids such as 05")
+    rec.add_argument("--timeout", type=int, default=300, help="seconds per cell")
+    rec.set_defaults(fn=cmd_record)
     for name in ("run", "bench"):
         p = sub.add_parser(name)
         p.add_argument("ids", nargs="*", help="notebook ids such as 05 (default: all)")
