@@ -172,6 +172,31 @@ def test_bad_outage_rates_and_link_names():
         fleet.make_link("4G", bandwidth=3)
 
 
+
+def test_explorer_starts_at_the_given_fleet_and_has_a_static_copy():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    link = fleet.make_link("4G")
+    widget, static = fleet.explorer(WORK, link, frame_bytes=27_648, n_devices=300)
+    # The static copy is the table of the very fleet the sliders start from, plus its charts as a picture.
+    assert fleet.simulate(300, WORK, link).to_html() in static
+    assert "data:image/png;base64," in static and "live kernel" in static
+    assert "VBox(" not in static
+    values = {c.description: c.value for c in widget.children[0].children + widget.children[1].children}
+    assert values["devices"] == 300 and values["outages/day"] == fleet.defaults()["outages_per_day"][0]
+    assert values["uplink Mbit/s"] == pytest.approx(link.uplink_mbps)
+    # The slider gives back the link's outage rate, including none at all.
+    assert fleet._outages_per_day(fleet.with_outages(link, 0)) == 0
+    assert fleet._outages_per_day(fleet.with_outages(link, 7.5)) == 7.5
+
+
+def test_explorer_and_figure_refuse_the_wrong_objects():
+    with pytest.raises(CourseError, match="needs a fleet.Workload and a fleet.Link"):
+        fleet.explorer("digits", fleet.make_link())
+    with pytest.raises(CourseError, match="needs the result of fleet.simulate"):
+        fleet.comparison_figure({"cloud-only": 1})
+
 # ----------------------------------------------------------------------------- scenario cards
 def test_every_card_has_one_verdict_per_choice_and_a_best_design():
     from utils import scenarios

@@ -448,3 +448,88 @@ def with_outages(link: Link, outages_per_day: float, outage_minutes: float | Non
     # One up-time plus one outage per cycle, and `rate` cycles in 24 hours.
     mtbf = math.inf if rate == 0 else max(24.0 / rate - minutes / 60.0, 0.0)
     return replace(link, mtbf_hours=mtbf, outage_minutes=minutes)
+
+
+# ----------------------------------------------------------------------------- lesson 08's explorer
+def comparison_figure(result: FleetResult):
+    """Three bar charts of ``result``: p99 latency, uplink per day and events lost, per architecture."""
+    import matplotlib.pyplot as plt
+
+    from utils import style
+
+    if not isinstance(result, FleetResult):
+        raise CourseError(f"comparison_figure needs the result of fleet.simulate, not {type(result).__name__}.")
+    per_day = 24.0 / result.hours
+    panels = [("p99 latency (ms)", lambda s: s.p99_ms if s.decided else 0.0),
+              ("uplink (MB/day)", lambda s: s.uplink_bytes * per_day / 1e6),
+              ("events lost", lambda s: s.events_lost)]
+    fig, axes = plt.subplots(1, 3, figsize=(10, 2.4))
+    for ax, (label, value) in zip(axes, panels, strict=True):
+        ax.bar(MODES, [value(result[m]) for m in MODES], color=[style.CLOUD, style.EDGE, style.HYBRID])
+        ax.set_title(label)
+        ax.tick_params(axis="x", labelsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def _outages_per_day(link: Link) -> float:
+    """The slider value that gives back ``link``'s outage rate (the inverse of with_outages, to half a day)."""
+    if not math.isfinite(link.mtbf_hours) or link.outage_minutes == 0:
+        return 0.0
+    return min(24.0, round(2 * 24.0 / (link.mtbf_hours + link.outage_minutes / 60.0)) / 2)
+
+
+def explorer(workload: Workload, link: Link, frame_bytes: int | None = None, n_devices: int = 1_000):
+    """Sliders over ``simulate`` (devices, outages a day, uplink speed, raw sample size).
+
+    Returns ``(widget, static_html)``: the live view, and the same table and charts at the
+    starting values as HTML, for exports that cannot draw widgets.
+    """
+    import base64
+    import io
+
+    import ipywidgets as w
+    import matplotlib.pyplot as plt
+    from IPython.display import HTML, display
+
+    if not isinstance(workload, Workload) or not isinstance(link, Link):
+        raise CourseError("explorer needs a fleet.Workload and a fleet.Link (see fleet.make_link).")
+    frame_bytes = int(_defaults()["camera_frame_bytes"][0]) if frame_bytes is None else int(frame_bytes)
+    sizes = sorted({100, 300, 1_000, 3_000, 10_000, int(n_devices)})
+    controls = {
+        "n": w.SelectionSlider(options=sizes, value=int(n_devices), description="devices"),
+        "outages": w.FloatSlider(value=_outages_per_day(link), min=0, max=24, step=0.5, description="outages/day"),
+        "mbps": w.FloatLogSlider(value=link.uplink_mbps, base=10, min=-1, max=2, step=0.1, description="uplink Mbit/s"),
+        "sample": w.Dropdown(options=[(f"as measured ({workload.raw_bytes:,} B)", workload.raw_bytes),
+                                      (f"camera frame ({frame_bytes:,} B)", frame_bytes)], description="raw sample"),
+    }
+
+    def run(n, outages, mbps, sample) -> FleetResult:
+        fleet_link = replace(with_outages(link, outages), uplink_mbps=mbps)
+        return simulate(n, replace(workload, raw_bytes=sample), fleet_link)
+
+    def view(n, outages, mbps, sample):
+        r = run(n, outages, mbps, sample)
+        display(HTML(r.to_html()))
+        comparison_figure(r)
+        plt.show()
+
+    start = run(**{k: c.value for k, c in controls.items()})
+    fig = comparison_figure(start)
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=80)
+    plt.close(fig)
+    static = (start.to_html() + f"<img alt='p99 latency, uplink and events lost per architecture' "
+              f"src='data:image/png;base64,{base64.b64encode(png.getvalue()).decode('ascii')}'>"
+              "<p><i>The starting values; the sliders need a live kernel.</i></p>")
+    out = w.interactive_output(view, controls)
+    widget = w.VBox([w.HBox([controls["n"], controls["outages"]]), w.HBox([controls["mbps"], controls["sample"]]), out])
+    return widget, static
+
+
+def show_explorer(workload: Workload, link: Link, frame_bytes: int | None = None, n_devices: int = 1_000) -> None:
+    """Display :func:`explorer`, with its static copy for exports without widgets."""
+    from utils.quiz import display_with_static_copy
+
+    widget, static = explorer(workload, link, frame_bytes, n_devices)
+    display_with_static_copy(widget, static, "Fleet explorer (the sliders need a live kernel)")

@@ -118,8 +118,9 @@ def to_html(items: list[Entry] | None = None) -> str:
     """The glossary (or some of its entries) as an HTML table with a 'taught in' link per term."""
     items = entries() if items is None else items
     rows = "".join(
-        f"<tr><td><b>{html.escape(e.term)}</b></td><td>{html.escape(e.definition)}</td>"
-        f"<td><a href='{html.escape(link(e))}'>{e.notebook} · {html.escape(plain(e.heading))}</a></td></tr>"
+        f"<tr><td style='text-align:left'><b>{html.escape(e.term)}</b></td>"
+        f"<td style='text-align:left'>{html.escape(e.definition)}</td>"
+        f"<td style='text-align:left'><a href='{html.escape(link(e))}'>{e.notebook} · {html.escape(plain(e.heading))}</a></td></tr>"
         for e in items
     )
     return (
