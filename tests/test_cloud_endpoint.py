@@ -256,3 +256,19 @@ def test_post_event_to_a_stopped_endpoint(model):
     ep.stop()
     with pytest.raises(CourseError, match="Cannot reach the endpoint"):
         post_event(f"http://127.0.0.1:{ep_port_holder.port}", {"event": "x"})
+
+
+def test_progress_bar_has_a_readable_static_copy(monkeypatch):
+    """A saved notebook (GitHub, exported HTML) shows a line of text, never the widget's repr."""
+    pytest.importorskip("ipywidgets")
+    import IPython.display
+
+    from utils import camera_client
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj, raw=False: shown.append(obj))
+    bar = camera_client._progress(30)
+    assert bar is not None and bar.max == 30
+    (bundle,) = shown
+    assert bundle["text/plain"] == "sending 30 frames to the endpoint"
+    assert "children=" not in bundle["text/html"] and "IntProgress(" not in bundle["text/plain"]

@@ -10,6 +10,7 @@ import pytest
 
 from utils import progress
 from utils import quiz as Q
+from utils.display import WIDGET_MIME
 from utils.errors import CourseError
 
 BANK = {
@@ -206,7 +207,7 @@ def test_quiz_shows_widget_and_static_html_in_one_output(bank_dir, monkeypatch):
     Q.quiz("01")
     (bundle, kw), = shown
     assert kw == {"raw": True}
-    view = bundle[Q.WIDGET_MIME]
+    view = bundle[WIDGET_MIME]
     assert view["version_major"] == 2 and len(view["model_id"]) > 8
     page = bundle["text/html"]
     assert page.count("<details>") == 3 and "Show the answer" in page

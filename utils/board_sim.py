@@ -367,7 +367,7 @@ def fit_view(tflite, deadline_ms: float | None = None):
 
 def show_fit_view(tflite, deadline_ms: float | None = None) -> None:
     """Display :func:`fit_view`; a static copy (the first board's verdict) stands in where widgets cannot draw."""
-    from utils.quiz import display_with_static_copy
+    from utils.display import display_with_static_copy
 
     view = fit_view(tflite, deadline_ms)
     first = view.children[1].value

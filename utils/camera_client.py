@@ -231,10 +231,12 @@ def _progress(total: int):
     """A small progress bar in Jupyter (none elsewhere)."""
     try:
         import ipywidgets as widgets
-        from IPython.display import display
 
-        bar = widgets.IntProgress(value=0, min=0, max=total, description="frames")
-        display(bar)
-        return bar
+        from utils.display import display_with_static_copy
     except ImportError:
         return None
+    bar = widgets.IntProgress(value=0, min=0, max=total, description="frames")
+    # a saved copy (GitHub, exported HTML) cannot draw the bar: it shows one line of text instead
+    text = f"sending {total} frames to the endpoint"
+    display_with_static_copy(bar, f"<small>{text}</small>", text)
+    return bar

@@ -529,7 +529,7 @@ def explorer(workload: Workload, link: Link, frame_bytes: int | None = None, n_d
 
 def show_explorer(workload: Workload, link: Link, frame_bytes: int | None = None, n_devices: int = 1_000) -> None:
     """Display :func:`explorer`, with its static copy for exports without widgets."""
-    from utils.quiz import display_with_static_copy
+    from utils.display import display_with_static_copy
 
     widget, static = explorer(workload, link, frame_bytes, n_devices)
     display_with_static_copy(widget, static, "Fleet explorer (the sliders need a live kernel)")

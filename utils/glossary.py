@@ -141,7 +141,7 @@ def show() -> None:
     """The glossary as a table with a search box (exports without widgets show the full table)."""
     import ipywidgets as w
 
-    from utils.quiz import display_with_static_copy
+    from utils.display import display_with_static_copy
 
     box = w.Text(placeholder="search the glossary, e.g. 'zero point' or 'battery'", description="Search:")
     table = w.HTML(to_html())

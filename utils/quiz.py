@@ -24,10 +24,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from utils.display import display_with_static_copy
 from utils.errors import CourseError
 
 TYPES = ("single", "multiple", "numeric", "predict")
-WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 LETTERS = "ABCDEFGHIJ"
 CHECK, CROSS = "\u2714", "\u2718"
 # Two wrong checks of one question and the answer is shown, so nobody stays stuck.
@@ -396,24 +396,6 @@ def static_text(bank: dict) -> str:
         if q["type"] != "numeric":
             lines += [f"   {LETTERS[i]}. {_plain(o['text'])}" for i, o in enumerate(_options(q))]
     return "\n".join(lines)
-
-
-def display_with_static_copy(widget, html_text: str, plain: str) -> None:
-    """Show ``widget``, with ``html_text`` as the view for front ends that cannot draw widgets."""
-    from IPython.display import display
-
-    from utils.course import on_colab
-
-    if on_colab():
-        # Colab always draws widgets; showing only the widget there avoids relying on how it ranks views.
-        display(widget)
-        return
-    bundle = {
-        "text/plain": plain,
-        "text/html": html_text,
-        WIDGET_MIME: {"version_major": 2, "version_minor": 0, "model_id": widget.model_id},
-    }
-    display(bundle, raw=True)
 
 
 # ---------------------------------------------------------------- widgets --------------------------

@@ -179,7 +179,7 @@ def cards() -> None:
     """Show every card as a widget: pick an architecture, press Check, read the verdict."""
     import ipywidgets as w
 
-    from utils.quiz import display_with_static_copy
+    from utils.display import display_with_static_copy
 
     labels = [(f"{k}: {v}", k) for k, v in choices().items()]
     boxes = []
