@@ -1,6 +1,7 @@
 """The foundation: root finding, setup, the Colab path, artefacts, one-sentence errors, the environment check."""
 
 import importlib.util
+import os
 import subprocess
 import sys
 import types
@@ -83,13 +84,19 @@ def test_artefact_path_override_and_bad_names(tmp_path, monkeypatch):
             artefacts.artefact_path(bad)
 
 
-def _run_setup_cell(cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", nbtool.setup_source("03")], cwd=cwd,
+def _run_setup_cell(cwd: Path, **env) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", nbtool.setup_source("03")], cwd=cwd, env={**os.environ, **env},
                           capture_output=True, text=True, timeout=120)
 
 
 def test_setup_cell_works_from_the_notebooks_folder():
     done = _run_setup_cell(ROOT / "notebooks")
+    assert done.returncode == 0, done.stderr
+
+
+def test_setup_cell_outside_the_course_finds_it_through_course_root(tmp_path):
+    """How the grader runs a submission that sits outside the course folder."""
+    done = _run_setup_cell(tmp_path, COURSE_ROOT=str(ROOT))
     assert done.returncode == 0, done.stderr
 
 

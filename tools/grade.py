@@ -368,7 +368,9 @@ def run_notebook(nb: dict, work: Path, name: str, artefacts: Path, timeout: int,
     for f in (out, log, progress):
         f.unlink(missing_ok=True)
     inp.write_text(json.dumps(nb, indent=1), encoding="utf-8")
-    env = dict(os.environ, COURSE_CHECK_LOG=str(log), COURSE_ARTEFACTS=str(artefacts), COURSE_GRADING="1",
+    # COURSE_ROOT: the submission runs outside the course folder, and its setup cell must still find it.
+    env = dict(os.environ, COURSE_ROOT=str(ROOT), COURSE_CHECK_LOG=str(log), COURSE_ARTEFACTS=str(artefacts),
+               COURSE_GRADING="1",
                MPLBACKEND="Agg", PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     cmd = [*prefix, sys.executable, str(Path(__file__).resolve()), "--execute-one", str(inp), str(out),
            str(progress), "--timeout", str(timeout), *(["--lo-up"] if "--net" in prefix else [])]

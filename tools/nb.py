@@ -44,10 +44,12 @@ def colab_link(path: Path) -> str:
 def setup_source(nid: str) -> str:
     """The setup cell: make `utils` importable (fetching the course on Colab), then one call into it."""
     return f"""{SETUP_MARK}, the same in every notebook): find the course, or fetch it on Colab.
+import os
 import pathlib
 import subprocess
 import sys
-_places = [pathlib.Path.cwd(), *pathlib.Path.cwd().parents, pathlib.Path("{COLAB_DIR}")]
+_start = pathlib.Path(os.environ.get("COURSE_ROOT") or pathlib.Path.cwd())
+_places = [_start, *_start.parents, pathlib.Path("{COLAB_DIR}")]
 _root = next((p for p in _places if (p / "utils" / "course.py").is_file()), None)
 if _root is None and "google.colab" in sys.modules:
     _root = pathlib.Path("{COLAB_DIR}")
