@@ -100,6 +100,14 @@ def test_accuracy_counts_argmax_hits(tiny):
         litert.accuracy(tiny["float32"], tiny["x"], labels[:3])
 
 
+def test_latency_rejects_no_passes_and_no_samples(tiny):
+    assert litert.latency_per_sample(tiny["float32"], tiny["x"][:2], repeats=1) > 0
+    with pytest.raises(CourseError, match="repeats must be a positive whole number"):
+        litert.latency_per_sample(tiny["float32"], tiny["x"], repeats=0)
+    with pytest.raises(CourseError, match="non-empty batch"):
+        litert.latency_per_sample(tiny["float32"], tiny["x"][:0])
+
+
 def test_latency_is_a_small_positive_time(tiny):
     t = litert.latency_per_sample(tiny["int8"], tiny["x"], repeats=2)
     assert 0 < t < 0.01

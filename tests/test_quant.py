@@ -145,6 +145,7 @@ def test_all_zero_channel_gets_scale_one():
         (lambda: quant.params([0.1, 0.2]), "axis"),
         (lambda: quant.params(0.1, 300), "zero point"),
         (lambda: quant.params([0.1, 0.2], [0, 0, 0], axis=0), "zero points"),
+        (lambda: quant.round_half_away_from_zero("2.5"), "real numbers"),
     ],
 )
 def test_bad_input_gives_one_sentence(call, words):

@@ -120,6 +120,10 @@ def test_bad_inputs_are_one_sentence():
         training.evaluate("model.keras")
     with pytest.raises(CourseError, match=r"expects inputs of shape \(8, 8, 1\) but basic_motions has \(100, 6\)"):
         training.train(training.build_model(), "basic_motions")
+    with pytest.raises(CourseError, match=r"predict needs a Keras model"):
+        training.predict("model.keras", np.zeros((1, 8, 8, 1)))
+    with pytest.raises(CourseError, match=r"samples of shape \(8, 8, 1\), got an array of shape \(2, 3\)"):
+        training.predict(training.build_model(), np.zeros((2, 3)))
 
 
 def test_progress_prints_when_not_in_a_notebook(capsys):

@@ -7,8 +7,9 @@ fixed, seeded train/test split, so every lesson sees the same held-out test set.
 file's provenance, licence and checksum sit beside it in ``data/<name>/README.md``;
 ``REGISTRY`` holds the same checksums and ``load`` refuses a file that does not match them.
 
-MNIST (60,000 28x28 digits) is an optional download: ``download("mnist")`` fetches it once
-into the artefact folder and ``load("mnist")`` reads it from there. No lesson or test needs it.
+MNIST (70,000 28x28 digits: 60,000 for training, 10,000 for testing) is an optional download:
+``download("mnist")`` fetches it once into the artefact folder and ``load("mnist")`` reads it
+from there. No lesson or test needs it.
 Defined for lesson 05; lessons 06-08 reuse it.
 """
 

@@ -135,10 +135,14 @@ def latency_per_sample(model, x, *, repeats: int = 3, reference: bool = False) -
     Times ``repeats`` passes over the samples in ``x`` after one warm-up pass; the median of
     the per-pass averages is robust to a busy machine.
     """
+    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
+        raise CourseError(f"repeats must be a positive whole number of timed passes, not {repeats!r}.")
     interp = load(model, reference=reference)
     inp = interp.get_input_details()[0]
     out = interp.get_output_details()[0]
     batch = np.asarray(x)
+    if batch.ndim == 0 or len(batch) == 0:
+        raise CourseError("latency_per_sample needs a non-empty batch of samples, shape (N, ...).")
     q_in = _qparams(inp)
     feed = quantize(batch, q_in) if q_in is not None and batch.dtype != np.int8 else batch.astype(inp["dtype"])
     if feed.shape[1:] != tuple(inp["shape"][1:]):

@@ -14,6 +14,7 @@ Taught in lesson 05 (cloud-sized vs edge-sized models); lessons 06-08 reuse it.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 
 from utils.errors import CourseError
@@ -26,19 +27,29 @@ FREE = {
 }
 
 
+def _sizes(**sizes) -> list[int]:
+    """The sizes as ints, or one sentence naming the first that is not a positive whole number."""
+    for name, value in sizes.items():
+        if value is None:
+            raise CourseError(f"{name} is unknown (None): give the model a fixed input shape so every size is known.")
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+            raise CourseError(f"{name} must be a positive whole number, not {value!r}.")
+    return [int(v) for v in sizes.values()]
+
+
 def dense_macs(n_in: int, units: int) -> int:
     """MACs of a Dense layer on one input vector."""
-    return n_in * units
+    return math.prod(_sizes(n_in=n_in, units=units))
 
 
 def conv2d_macs(h_out: int, w_out: int, filters: int, k_h: int, k_w: int, c_in: int) -> int:
     """MACs of a Conv2D layer: every output value is a k_h x k_w x c_in dot product."""
-    return h_out * w_out * filters * k_h * k_w * c_in
+    return math.prod(_sizes(h_out=h_out, w_out=w_out, filters=filters, k_h=k_h, k_w=k_w, c_in=c_in))
 
 
 def depthwise_macs(h_out: int, w_out: int, c_in: int, k_h: int, k_w: int, multiplier: int = 1) -> int:
     """MACs of a DepthwiseConv2D layer: each output value looks at one input channel only."""
-    return h_out * w_out * c_in * multiplier * k_h * k_w
+    return math.prod(_sizes(h_out=h_out, w_out=w_out, c_in=c_in, k_h=k_h, k_w=k_w, multiplier=multiplier))
 
 
 @dataclass(frozen=True)
@@ -113,7 +124,8 @@ def layer_macs(layer) -> int:
     out = _shape(layer.output)
     if kind == "Dense":
         n_in, units = layer.kernel.shape
-        return dense_macs(int(n_in), int(units)) * math.prod(out[:-1])
+        extra = _sizes(**{f"output axis {i + 1}": d for i, d in enumerate(out[:-1])})
+        return dense_macs(int(n_in), int(units)) * math.prod(extra)
     if kind == "Conv2D":
         k_h, k_w, c_in_per_group, filters = (int(d) for d in layer.kernel.shape)
         return conv2d_macs(out[0], out[1], filters, k_h, k_w, c_in_per_group)

@@ -34,7 +34,10 @@ def round_half_away_from_zero(x) -> np.ndarray:
 
     ``np.round`` rounds ties to the even neighbour instead: 2.5 -> 2.0, but TFLite gives 3.
     """
-    x = np.asarray(x)
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "biuf":
+        raise CourseError(f"x must be real numbers (a float, list or numpy array), not {type(x).__name__}.")
+    x = arr
     return np.sign(x) * np.floor(np.abs(x) + 0.5)
 
 

@@ -250,6 +250,16 @@ def evaluate(model, name: str = "digits") -> float:
 
 def predict(model, x: np.ndarray) -> np.ndarray:
     """``model``'s outputs for every row of ``x``, in batches the model accepts (eager: no retracing)."""
+    keras = _keras()
+    if not isinstance(model, keras.Model):
+        raise CourseError(f"predict needs a Keras model, not {type(model).__name__}.")
+    x = np.asarray(x, dtype=np.float32) if not hasattr(x, "shape") else x
+    expected = tuple(model.input_shape[1:])
+    got = tuple(x.shape[1:])
+    fits = len(got) == len(expected) and all(e is None or e == g for e, g in zip(expected, got, strict=True))
+    if not fits or len(x) == 0:
+        raise CourseError(f"The model expects a non-empty batch of samples of shape {expected}, "
+                          f"got an array of shape {tuple(x.shape)}.")
     batch = model.input_shape[0] or 512
     outs = [np.asarray(model(x[i:i + batch], training=False)) for i in range(0, len(x), batch)]
     return np.concatenate(outs)
