@@ -5,22 +5,27 @@
 PY ?= $(shell for p in python3.11 python3.12 python3.13 python3.10 python3; do \
         command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(not (3,10) <= sys.version_info[:2] <= (3,13))' 2>/dev/null \
         && echo $$p && break; done)
-VENV  := .venv
+VENV  ?= .venv
 BIN   := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The exact versions CI tested (pip freeze of its .venv); tools/proof.sh passes Colab's pins here instead.
+CONSTRAINTS ?= constraints.txt
 
-.PHONY: course install test lint run bench student grade clean-notebooks headers distclean
+.PHONY: course install test lint run bench proof student grade clean-notebooks headers distclean
 
 course: $(STAMP)  ## open the course in JupyterLab at notebook 00 (as root, e.g. in a container, it needs --allow-root)
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00_start_here.ipynb
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(CONSTRAINTS)
 	@test -n "$(PY)" || { echo "No Python 3.10-3.13 found on PATH: install one (e.g. from python.org) and run make again."; exit 1; }
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@if $(BIN)/python -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11))'; then \
+	  $(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e ".[dev]"; \
+	else echo "$(CONSTRAINTS) pins releases that need Python 3.11+: installing pyproject.toml's tested ranges instead."; \
+	  $(BIN)/python -m pip install --quiet -e ".[dev]"; fi
 	@touch $(STAMP)
 
 # Tests keep their quiz progress apart from the learner's own.
@@ -38,6 +43,9 @@ run: $(STAMP)  ## execute every notebook headlessly into build/executed and buil
 
 bench: $(STAMP)  ## wall time per notebook and in total
 	$(BIN)/python tools/nb.py bench
+
+proof:  ## `make test` under every configuration the README promises (CPUs, Colab's versions, no TFLite Micro), with times
+	bash tools/proof.sh
 
 student: $(STAMP)  ## the student edition of every notebook, in build/student
 	$(BIN)/python tools/student.py

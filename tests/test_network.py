@@ -87,7 +87,7 @@ def test_bad_direction():
 
 def test_availability_nines_in_minutes_per_month():
     assert net.downtime_minutes_per_month(0.999) == pytest.approx(43.83, abs=0.01)
-    assert net.downtime_minutes_per_month(99.9) == pytest.approx(43.83, abs=0.01)
+    assert net.downtime_minutes_per_month(99.9, percent=True) == pytest.approx(43.83, abs=0.01)
     assert net.downtime_minutes_per_month(net.nines(5)) == pytest.approx(0.4383, abs=1e-4)
     assert net.availability(99, 1) == pytest.approx(0.99)
     assert net.availability(math.inf, 1) == 1.0

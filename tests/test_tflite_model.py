@@ -8,7 +8,7 @@ import pytest
 from utils.errors import CourseError
 from utils.tflite_model import read_model
 
-REFERENCE = Path("/work/shared/reference/mlperf-tiny")
+REFERENCE = Path(__file__).resolve().parent / "fixtures" / "mlperf_tiny"
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +86,6 @@ def test_require_int8_on_a_float_model():
         m.require_int8("The board simulator")
 
 
-@pytest.mark.skipif(not REFERENCE.is_dir(), reason="MLPerf Tiny reference models not on this machine")
 @pytest.mark.parametrize("name,macs", [("kws_ref_model", 2_656_768), ("vww_96_int8", 7_489_664),
                                        ("pretrainedResnet_quant", 12_501_632), ("ad01_int8", 264_192)])
 def test_macs_of_the_mlperf_reference_files(name, macs):

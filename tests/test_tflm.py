@@ -1,6 +1,7 @@
 """TFLite Micro on the course's int8 digits model: accuracy on the device, the arena it reports, fallbacks."""
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -8,6 +9,7 @@ import pytest
 from utils import tflm
 from utils.capture import call_captured
 from utils.errors import CourseError
+from utils.tolerances import ACCURACY_FLOOR, INT8_CHANGE_POINTS, RUNTIME_GAP_CODES
 
 needs_tflm = pytest.mark.skipif(not tflm.available(), reason="tflite-micro has no wheel for this platform")
 
@@ -38,12 +40,13 @@ def test_accuracy_on_the_device_matches_the_host(digits):
     assert micro.runtime == "TFLite Micro"
     assert micro.outputs.shape == (359, 10) and micro.outputs.dtype == np.int8
     acc = float((micro.outputs.argmax(axis=1) == y).mean())
-    assert acc >= 0.9
+    assert acc >= ACCURACY_FLOOR["edge"] - INT8_CHANGE_POINTS / 100
     lite = tflm.run_reference_litert(model, xq)
-    # LiteRT rounds the last Dense layer once instead of twice: at most a few codes differ, by 1.
+    # LiteRT rounds the last Dense layer once instead of twice: a few codes differ, by the bounds lesson 07 checks.
     diff = np.abs(micro.outputs.astype(int) - lite.outputs.astype(int))
-    assert diff.max() <= 1 and (diff > 0).mean() < 0.01
-    assert float((lite.outputs.argmax(axis=1) == y).mean()) == pytest.approx(acc, abs=0.01)
+    assert diff.max() <= RUNTIME_GAP_CODES and (diff > 0).mean() < 0.01
+    lite_acc = float((lite.outputs.argmax(axis=1) == y).mean())
+    assert abs(lite_acc - acc) <= INT8_CHANGE_POINTS / 100
 
 
 @needs_tflm
@@ -112,8 +115,8 @@ def test_float_model_where_int8_is_needed():
 
 
 @needs_tflm
-@pytest.mark.skipif(not os.path.isdir("/work/shared/reference/mlperf-tiny"), reason="MLPerf Tiny reference models not here")
-@pytest.mark.parametrize("name,total", [("kws_ref_model", 24_272), ("ad01_int8", 3_984)])
+@pytest.mark.parametrize("name,total", [("kws_ref_model", 24_272), ("vww_96_int8", 103_680),
+                                        ("pretrainedResnet_quant", 55_984), ("ad01_int8", 3_984)])
 def test_arena_of_mlperf_reference_models_matches_the_recorded_figures(name, total):
-    report = tflm.arena_report(f"/work/shared/reference/mlperf-tiny/{name}.tflite")
+    report = tflm.arena_report(Path(__file__).resolve().parent / "fixtures" / "mlperf_tiny" / f"{name}.tflite")
     assert report.total == total

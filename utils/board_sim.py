@@ -11,6 +11,7 @@ kernels) pair from published measurements in ``data/mlperf_tiny_results.tsv`` (M
 the ESP32 person-detection example); ``loo_table()`` checks the model honestly: each row is
 predicted from the *other* models measured on the same board. Energy = latency x the board's
 power, which is measured (energy / latency of the MLPerf rows) where the board has energy rows.
+The cycle figures are for int8 kernels, so a float32 model gets no latency or energy estimate.
 Defined for lesson 07; lesson 08 reuses it for the on-device side of a hybrid system.
 """
 
@@ -18,13 +19,15 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import math
+import numbers
 import statistics
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from utils.devices import Device, catalog, device
-from utils.errors import CourseError
+from utils.errors import CourseError, require, shown
 from utils.tables import Table
 
 # TFLite Micro overview (tflite-micro docs): the core runtime fits in ~16 KB on a Cortex-M3 and
@@ -58,6 +61,43 @@ BORROW = {
     ("cortex-m33", "tflm-reference"): ("cortex-m4f", "tflm-reference",
                                        "no reference-kernel row on a Cortex-M33; the M4F figure is the closest core"),
 }
+
+
+FLOAT_NOTE = "no latency or energy estimate: the simulator's cycle figures are for int8 kernels"
+
+
+def _positive_number(value, what: str) -> float:
+    """``value`` as a finite float above zero, or one sentence."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and type(value).__name__ != "bool_"
+    require(ok, f"{what} must be a number, got {shown(value)}.")
+    try:
+        v = float(value)
+    except OverflowError:
+        v = math.inf
+    require(math.isfinite(v) and v > 0, f"{what} must be a finite number above zero, got {shown(value)}.")
+    return v
+
+
+def _flag(value, what: str) -> bool:
+    require(isinstance(value, bool) or type(value).__name__ == "bool_",
+            f"{what} must be True or False, got {shown(value)}.")
+    return bool(value)
+
+
+def _board(board) -> Device:
+    """The catalog board named ``board`` (a name or a Device), or one sentence."""
+    require(isinstance(board, (str, Device)), f"board must be a board name such as 'ESP32', got {shown(board)}.")
+    return device(board)
+
+
+def _kernels(kernels) -> str | None:
+    """``kernels`` checked against the kernel classes with published rows, or None for the board's default."""
+    if kernels is None:
+        return None
+    known = sorted({fw for _, fw in calibration()})
+    require(isinstance(kernels, str) and kernels in known,
+            f"kernels must be one of {', '.join(known)} (or None for the board's default), got {shown(kernels)}.")
+    return kernels
 
 
 # ----------------------------------------------------------------------------- published rows
@@ -108,6 +148,7 @@ def loo_table(tflm_only: bool = False) -> Table:
     The estimate uses the mean cycles per MAC of the same device and framework on the other
     benchmarks (leave one model out), so a row never helps predict itself.
     """
+    tflm_only = _flag(tflm_only, "tflm_only")
     rows = Table()
     for r in results():
         if tflm_only and not r["framework_class"].startswith("tflm"):
@@ -130,7 +171,7 @@ def loo_error(tflm_only: bool = True) -> float:
 
 def measured_power_mw(board) -> float | None:
     """Mean energy / latency of a board's MLPerf energy rows (mW), or None without energy rows."""
-    d = device(board)
+    d = _board(board)
     rows = [r for r in results() if d.mlperf_device and r["device"] == d.mlperf_device and r["energy_uj"]]
     if not rows:
         return None
@@ -139,8 +180,8 @@ def measured_power_mw(board) -> float | None:
 
 def cycles_per_mac(board, kernels: str | None = None) -> tuple[float, str]:
     """(cycles per MAC, where the figure comes from) for ``board`` running ``kernels``."""
-    d = device(board)
-    kernels = kernels or d.kernels
+    d = _board(board)
+    kernels = _kernels(kernels) or d.kernels
     key = (d.core_class, kernels)
     cal = calibration()
     if key in cal:
@@ -224,10 +265,15 @@ class Fit:
     def battery_days(self, inferences_per_hour: float = 60, battery_mah: float = BATTERY_MAH,
                      battery_v: float = BATTERY_V) -> float:
         """Days on a battery when the board wakes ``inferences_per_hour`` times and sleeps otherwise."""
+        inferences_per_hour = _positive_number(inferences_per_hour, "inferences_per_hour")
+        battery_mah = _positive_number(battery_mah, "battery_mah")
+        battery_v = _positive_number(battery_v, "battery_v")
+        if self.calibration_note == FLOAT_NOTE:
+            raise CourseError(f"The {self.board.name} has no energy estimate for this float32 model (the "
+                              "simulator's cycle figures are for int8 kernels), so no battery estimate: convert it "
+                              "to int8 first.")
         if self.energy_uj is None or self.board.sleep_mw is None:
             raise CourseError(f"The {self.board.name} has no energy estimate for this model, so no battery estimate.")
-        if inferences_per_hour <= 0:
-            raise CourseError("inferences_per_hour must be positive.")
         busy = self.latency_ms * 1e-3 * inferences_per_hour / 3600  # fraction of time computing
         if busy > 1:
             raise CourseError(f"{inferences_per_hour:g} inferences per hour need {busy:.0%} of the time on the "
@@ -273,10 +319,13 @@ def _suggest(need_flash: int, need_sram: int, exclude: str) -> str:
 
 def simulate(tflite, board, kernels: str | None = None, deadline_ms: float | None = None) -> Fit:
     """Fit, latency, energy and a verdict for the .tflite ``tflite`` on catalog board ``board``."""
-    d = device(board)
+    d = _board(board)
     if d.kind != "mcu":
         raise CourseError(f"The board simulator models microcontrollers; the {d.name} is a {d.kind} "
                           "that runs full LiteRT: pick one of " + ", ".join(x.name for x in catalog() if x.kind == "mcu") + ".")
+    kernels = _kernels(kernels)
+    if deadline_ms is not None:
+        deadline_ms = _positive_number(deadline_ms, "deadline_ms")
     fp = footprint(tflite)
     flash = fp.model_bytes + RUNTIME_CODE_BYTES
     sram = fp.arena_bytes + fp.io_bytes + STACK_BYTES
@@ -287,6 +336,8 @@ def simulate(tflite, board, kernels: str | None = None, deadline_ms: float | Non
     if not d.tflm:
         reasons.append(f"TensorFlow Lite Micro needs a 32-bit core; the {d.name} is {d.core}")
         changes.append(_suggest(flash, sram, d.name))
+    elif not fp.is_int8:
+        note = FLOAT_NOTE  # float kernels run several times slower per MAC than the int8 rows measured
     else:
         cpm, note = cycles_per_mac(d, kernels)
         latency = fp.macs * cpm / (d.clock_mhz * 1e3)
@@ -296,7 +347,8 @@ def simulate(tflite, board, kernels: str | None = None, deadline_ms: float | Non
         power = power or d.active_mw
         energy = None if power is None else latency * power  # ms x mW = uJ
     if not fp.is_int8:
-        reasons.append("the model computes in float32, which is 4x the bytes and slow without an FPU")
+        reasons.append("the model computes in float32, which is 4x the bytes and slow without an FPU "
+                       f"({FLOAT_NOTE})")
         changes.append("convert it to full int8 (utils.convert.int8_model) for 1/4 of the weight bytes")
     if flash > d.flash_bytes:
         reasons.append(f"model + runtime need {flash / 1024:,.1f} KiB of flash, the {d.name} has {d.flash_kb:,.0f} KiB")

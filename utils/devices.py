@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from utils.errors import CourseError
+from utils.errors import CourseError, shown
 
 KINDS = ("mcu", "sbc", "phone", "edge-gpu", "cloud")
 
@@ -93,7 +93,7 @@ def device(name) -> Device:
     for d in catalog():
         if d.name.lower().replace(" ", "") == key:
             return d
-    raise CourseError(f"Unknown board {name!r}: choose one of {', '.join(names())}.")
+    raise CourseError(f"Unknown board {shown(name)}: choose one of {', '.join(names())}.")
 
 
 def table(kind: str | None = None):

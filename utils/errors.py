@@ -20,3 +20,13 @@ def require(condition: bool, message: str) -> None:
     """Raise :class:`CourseError` with ``message`` unless ``condition`` holds."""
     if not condition:
         raise CourseError(message)
+
+
+def shown(value, limit: int = 40) -> str:
+    """A short repr of ``value`` for an error sentence (a long string or array is cut with '...')."""
+    try:
+        text = repr(value)
+    except Exception:  # a broken __repr__ must not hide the real problem
+        text = f"a {type(value).__name__}"
+    text = " ".join(text.split())  # one line, even for a numpy array
+    return text if len(text) <= limit else text[: limit - 3] + "..."

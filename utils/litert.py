@@ -36,18 +36,18 @@ def model_bytes(model) -> bytes:
     """The bytes of a .tflite model given as bytes or as a path; a clear error for anything else."""
     if isinstance(model, (bytes, bytearray, memoryview)):
         data = bytes(model)
-        where = "These bytes"
+        where = "These bytes are"
     elif isinstance(model, (str, Path)):
         path = Path(model)
         if not path.is_file():
             raise CourseError(f"No model file at {path}: convert the model first (utils.convert).")
         data = path.read_bytes()
-        where = f"The file {path.name}"
+        where = f"The file {path.name} is"
     else:
         raise CourseError(f"Expected .tflite bytes or a file path, not {type(model).__name__}.")
     # Every TFLite flatbuffer carries the identifier 'TFL3' at bytes 4-8.
     if len(data) < 8 or data[4:8] != b"TFL3":
-        raise CourseError(f"{where} are not a TensorFlow Lite model (no 'TFL3' identifier): "
+        raise CourseError(f"{where} not a TensorFlow Lite model (no 'TFL3' identifier): "
                           "pass the output of the converter or a .tflite file.")
     return data
 

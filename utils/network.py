@@ -26,11 +26,13 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from utils.errors import CourseError
+from utils.errors import CourseError, require, shown
 
 SECONDS_PER_DAY = 86_400
 MONTH_DAYS = 365.25 / 12  # 30.4375: the average calendar month
 KM_PER_MS_RTT = 100.0  # light in glass ~200,000 km/s: 100 km there and back takes ~1 ms
+# The most random draws one call makes: more would take minutes and gigabytes, never what a lesson wants.
+MAX_DRAWS = 2_000_000
 
 
 def _data_dir() -> Path:
@@ -47,14 +49,60 @@ def _read_csv(name: str) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
-def _positive(value, what: str, allow_zero: bool = True) -> float:
-    """``value`` as a float, or one clear sentence when it is not a usable non-negative number."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) and not hasattr(value, "__float__"):
+def _number(value, what: str) -> float:
+    """``value`` as a float (not NaN), or one clear sentence."""
+    not_number = type(value).__name__ in ("bool", "bool_") or isinstance(value, (str, bytes))
+    if not_number or not hasattr(value, "__float__"):
         raise CourseError(f"{what} must be a number, got {type(value).__name__}.")
-    v = float(value)
-    if math.isnan(v) or v < 0 or (v == 0 and not allow_zero):
-        raise CourseError(f"{what} must be {'zero or more' if allow_zero else 'more than zero'}, got {value!r}.")
+    try:
+        v = float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise CourseError(f"{what} must be a single number that fits a float, got {shown(value)}.") from None
+    require(not math.isnan(v), f"{what} must be a number, got nan.")
     return v
+
+
+def _positive(value, what: str, allow_zero: bool = True, allow_inf: bool = False) -> float:
+    """``value`` as a float, or one clear sentence when it is not a usable non-negative number."""
+    v = _number(value, what)
+    if v < 0 or (v == 0 and not allow_zero):
+        least = "zero or more" if allow_zero else "more than zero"
+        raise CourseError(f"{what} must be {least}, got {shown(value)}.")
+    if math.isinf(v) and not allow_inf:
+        raise CourseError(f"{what} must be a finite number, got {shown(value)}.")
+    return v
+
+
+def _as_list(values, what: str) -> list:
+    """``values`` as a list, or the sentence "<what>, got <type>" (text and dicts are not lists here)."""
+    try:
+        items = None if isinstance(values, (str, bytes, dict)) else list(values)
+    except TypeError:  # not iterable, or a 0-d numpy array
+        items = None
+    if items is None:
+        raise CourseError(f"{what}, got {type(values).__name__}.")
+    return items
+
+
+def _numbers(values, what: str) -> list[float]:
+    """A list of non-negative finite numbers, or one sentence."""
+    return [_positive(v, f"each value of {what}") for v in _as_list(values, f"{what} must be a list of numbers")]
+
+
+def _outages(outages) -> list[tuple[float, float]]:
+    """Checked (start_h, end_h) pairs, sorted and non-overlapping as simulate_outages returns them."""
+    items = _as_list(outages, "outages must be a list of (start_h, end_h) pairs")
+    pairs, last_end = [], 0.0
+    for pair in items:
+        if isinstance(pair, (str, bytes)) or not hasattr(pair, "__len__") or len(pair) != 2:
+            raise CourseError(f"Each outage must be a (start_h, end_h) pair, got {shown(pair)}.")
+        start, end = _positive(pair[0], "an outage start (h)"), _positive(pair[1], "an outage end (h)")
+        require(start <= end, f"Each outage must end after it starts, got ({start:g}, {end:g}).")
+        require(start >= last_end,
+                "outages must be sorted by start and must not overlap, as simulate_outages returns them.")
+        pairs.append((start, end))
+        last_end = end
+    return pairs
 
 
 # ----------------------------------------------------------------------------- link profiles
@@ -74,12 +122,16 @@ class LinkProfile:
 
     def with_(self, **changes) -> LinkProfile:
         """A copy with some fields changed (for sliders: ``link("4G").with_(jitter_ms=30)``)."""
+        unknown = sorted(set(changes) - set(self.__dict__))
+        require(not unknown, f"with_ changes only {', '.join(self.__dict__)}, not {', '.join(unknown)}.")
         fields = {**self.__dict__, **changes}
+        for key in ("name", "rtt_source", "uplink_source"):
+            require(isinstance(fields[key], str), f"{key} must be text, got {shown(fields[key])}.")
         for key in ("rtt_ms", "jitter_ms", "loss_pct"):
-            _positive(fields[key], key)
-        _positive(fields["uplink_mbps"], "uplink_mbps", allow_zero=False)
+            fields[key] = _positive(fields[key], key)
+        fields["uplink_mbps"] = _positive(fields["uplink_mbps"], "uplink_mbps", allow_zero=False)
         if fields["loss_pct"] > 100:
-            raise CourseError(f"loss_pct is a percentage between 0 and 100, got {fields['loss_pct']!r}.")
+            raise CourseError(f"loss_pct is a percentage between 0 and 100, got {shown(fields['loss_pct'])}.")
         return LinkProfile(**fields)
 
 
@@ -113,7 +165,7 @@ def link(name: str) -> LinkProfile:
         if isinstance(name, str) and profile.name.lower() == name.strip().lower():
             return profile
     names = ", ".join(p.name for p in _links())
-    raise CourseError(f"No link called {name!r} in data/networks.csv; choose one of: {names}.")
+    raise CourseError(f"No link called {shown(name)} in data/networks.csv; choose one of: {names}.")
 
 
 # ----------------------------------------------------------------------------- latency
@@ -132,25 +184,28 @@ def distance_during_rtt_m(rtt: float, speed_kmh: float) -> float:
 def missed_deadlines(latencies_ms, deadline_ms: float) -> int:
     """How many answers arrived later than ``deadline_ms`` (e.g. items already past the ejector)."""
     deadline = _positive(deadline_ms, "deadline_ms")
-    values = [_positive(v, "each latency (ms)") for v in latencies_ms]
-    return sum(v > deadline for v in values)
+    return sum(v > deadline for v in _numbers(latencies_ms, "latencies_ms"))
 
 
 def sample_rtts_ms(profile: LinkProfile | str, n: int, server_km: float = 0.0, seed: int | None = None) -> list[float]:
     """``n`` seeded round trips: the link's RTT plus normal jitter (never below the light-speed floor)."""
     p = link(profile)
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
-        raise CourseError(f"n must be a whole number of samples (0 or more), got {n!r}.")
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or not 0 <= n <= MAX_DRAWS:
+        raise CourseError(f"n must be a whole number of samples from 0 to {MAX_DRAWS:,}, got {shown(n)}.")
     rng = random.Random(_seed(seed))
     base = rtt_ms(p, server_km)
-    floor = server_km / KM_PER_MS_RTT
+    floor = _positive(server_km, "server_km") / KM_PER_MS_RTT
     return [max(floor, rng.gauss(base, p.jitter_ms)) for _ in range(n)]
 
 
 def _seed(seed: int | None) -> int:
     from utils.course import SEED
 
-    return SEED if seed is None else seed
+    if seed is None:
+        return SEED
+    require(isinstance(seed, numbers.Integral) and not isinstance(seed, bool),
+            f"seed must be a whole number (or None for the course seed), got {shown(seed)}.")
+    return int(seed)
 
 
 # ----------------------------------------------------------------------------- bandwidth and money
@@ -172,7 +227,8 @@ def stream_mbps(stream: str = "1080p standard", codec: str = "H.264") -> float:
         if r["stream"].lower() == str(stream).lower() and r["codec"].lower() == str(codec).lower():
             return float(r["mbps"])
     options = "; ".join(f"{r['stream']} / {r['codec']}" for r in _bitrates())
-    raise CourseError(f"No stream {stream!r} with codec {codec!r} in data/video_bitrates.csv; options: {options}.")
+    raise CourseError(f"No stream {shown(stream)} with codec {shown(codec)} in data/video_bitrates.csv; "
+                      f"options: {options}.")
 
 
 def gb_per_day(mbps: float) -> float:
@@ -198,14 +254,15 @@ def _price_tiers(provider: str, direction: str) -> tuple[tuple[float, float, flo
         if r["provider"].lower() == provider.lower() and r["direction"] == direction
     ]
     if not rows:
-        raise CourseError(f"No {direction!r} prices for provider {provider!r} in data/cloud_prices.csv.")
+        raise CourseError(f"No {shown(direction)} prices for provider {shown(provider)} in data/cloud_prices.csv.")
     return tuple(sorted((float(r["from_gb"]), float(r["to_gb"]), float(r["usd_per_gb"])) for r in rows))
 
 
 def price_tiers(direction: str = "out", provider: str = "AWS") -> list[tuple[float, float, float]]:
     """(from_gb, to_gb, usd_per_gb) tiers of one month, from data/cloud_prices.csv."""
-    if direction not in ("in", "out"):
-        raise CourseError(f"direction must be 'in' (ingress) or 'out' (egress), got {direction!r}.")
+    if not isinstance(direction, str) or direction not in ("in", "out"):
+        raise CourseError(f"direction must be 'in' (ingress) or 'out' (egress), got {shown(direction)}.")
+    require(isinstance(provider, str), f"provider must be a name such as 'AWS', got {shown(provider)}.")
     return list(_price_tiers(provider, direction))
 
 
@@ -225,25 +282,31 @@ def transfer_cost(gb: float, direction: str = "out", provider: str = "AWS") -> f
 
 def availability(mtbf_hours: float, mean_outage_hours: float) -> float:
     """Long-run share of time the link is up: MTBF / (MTBF + mean outage length)."""
-    up = _positive(mtbf_hours, "mtbf_hours", allow_zero=False)
+    up = _positive(mtbf_hours, "mtbf_hours", allow_zero=False, allow_inf=True)
     down = _positive(mean_outage_hours, "mean_outage_hours")
     return 1.0 if math.isinf(up) else up / (up + down)
 
 
-def downtime_minutes_per_month(avail: float) -> float:
-    """Minutes a month a service with availability ``avail`` (0.999 or 99.9) is down; month = 30.4375 days."""
+def downtime_minutes_per_month(avail: float, percent: bool = False) -> float:
+    """Minutes a month a service is down; month = 30.4375 days.
+
+    ``avail`` is a fraction from 0 to 1 (0.999), or with ``percent=True`` a percentage from 0 to 100
+    (99.9): the unit is said, never guessed, so 2 is not silently read as 2 %.
+    """
+    require(isinstance(percent, bool), f"percent must be True or False, got {shown(percent)}.")
     a = _positive(avail, "availability")
-    if a > 1:
-        a = a / 100.0  # accept percentages: 99.9 means 0.999
-    if a > 1:
-        raise CourseError(f"availability must be a fraction (0.999) or a percentage (99.9), got {avail!r}.")
+    if percent:
+        require(a <= 100, f"availability is a percentage from 0 to 100 with percent=True, got {shown(avail)}.")
+        a = a / 100.0
+    require(a <= 1, f"availability must be a fraction from 0 to 1 (0.999), got {shown(avail)}: "
+                    "for a percentage such as 99.9 pass percent=True.")
     return (1.0 - a) * MONTH_DAYS * 24 * 60
 
 
 def nines(n: int) -> float:
     """Availability with ``n`` nines: nines(3) = 0.999."""
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise CourseError(f"The number of nines must be a whole number from 1 up, got {n!r}.")
+        raise CourseError(f"The number of nines must be a whole number from 1 up, got {shown(n)}.")
     return 1.0 - 10.0 ** (-int(n))
 
 
@@ -256,11 +319,14 @@ def simulate_outages(
     outage an exponential time with mean ``mean_outage_minutes``. ``mtbf_hours=math.inf`` or a zero
     mean outage gives no outages at all.
     """
-    up_mean = _positive(mtbf_hours, "mtbf_hours", allow_zero=False)
+    up_mean = _positive(mtbf_hours, "mtbf_hours", allow_zero=False, allow_inf=True)
     down_mean = _positive(mean_outage_minutes, "mean_outage_minutes") / 60.0
     horizon = _positive(hours, "hours")
     if math.isinf(up_mean) or down_mean == 0:
         return []
+    require(horizon / (up_mean + down_mean) <= MAX_DRAWS,
+            f"{horizon:g} hours with an outage every {up_mean + down_mean:g} hours is more than "
+            f"{MAX_DRAWS:,} outages: simulate fewer hours or a longer mtbf_hours.")
     rng = random.Random(_seed(seed))
     t, outages = 0.0, []
     while True:
@@ -278,6 +344,8 @@ def poisson_event_times(per_hour: float, hours: float = 24.0, seed: int | None =
     horizon = _positive(hours, "hours")
     if rate == 0:
         return []
+    require(rate * horizon <= MAX_DRAWS, f"{rate:g} events per hour for {horizon:g} hours is more than "
+                                         f"{MAX_DRAWS:,} events: simulate fewer hours or a lower rate.")
     rng = random.Random(_seed(seed) + 1)  # a different stream from the outages
     times, t = [], rng.expovariate(rate)
     while t < horizon:
@@ -288,15 +356,19 @@ def poisson_event_times(per_hour: float, hours: float = 24.0, seed: int | None =
 
 def is_down(t_hours: float, outages: list[tuple[float, float]]) -> bool:
     """Whether time ``t_hours`` falls inside one of ``outages`` (sorted, non-overlapping, as simulated)."""
-    i = bisect.bisect_right([start for start, _ in outages], t_hours) - 1
-    return i >= 0 and t_hours < outages[i][1]
+    t = _positive(t_hours, "t_hours")
+    outages = _outages(outages)
+    i = bisect.bisect_right([start for start, _ in outages], t) - 1
+    return i >= 0 and t < outages[i][1]
 
 
 def events_missed(event_times: list[float], outages: list[tuple[float, float]]) -> int:
     """How many events a cloud-dependent device misses: those that happen while the link is down."""
+    times = _numbers(event_times, "event_times")
+    outages = _outages(outages)
     starts = [start for start, _ in outages]
     missed = 0
-    for t in event_times:
+    for t in times:
         i = bisect.bisect_right(starts, t) - 1
         missed += i >= 0 and t < outages[i][1]
     return missed
@@ -304,7 +376,7 @@ def events_missed(event_times: list[float], outages: list[tuple[float, float]]) 
 
 def downtime_hours(outages: list[tuple[float, float]]) -> float:
     """Total hours of ``outages``."""
-    return sum(end - start for start, end in outages)
+    return sum(end - start for start, end in _outages(outages))
 
 
 # ----------------------------------------------------------------------------- emulating a link on real requests
@@ -362,6 +434,9 @@ class LinkEmulator:
 
     @staticmethod
     def wait(ms: float) -> None:
-        """Really wait ``ms`` milliseconds, so wall-clock time matches the emulated link."""
-        if ms > 0:
-            time.sleep(ms / 1000.0)
+        """Really wait ``ms`` milliseconds (at most 10 minutes; zero or less is no wait), as the link would."""
+        wait_ms = _number(ms, "the wait (ms)")
+        require(wait_ms <= 600_000, f"A wait of {wait_ms:,.0f} ms is longer than 10 minutes: the emulated "
+                                    "request is too large for this link (send fewer bytes).")
+        if wait_ms > 0:
+            time.sleep(wait_ms / 1000.0)

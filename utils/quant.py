@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from utils.errors import CourseError
+from utils.errors import CourseError, require, shown
 
 INT8_MIN, INT8_MAX = -128, 127
 # Smallest normal float32: a scale below it would underflow to 0 for ranges of denormal size.
@@ -34,9 +34,14 @@ def round_half_away_from_zero(x) -> np.ndarray:
 
     ``np.round`` rounds ties to the even neighbour instead: 2.5 -> 2.0, but TFLite gives 3.
     """
-    arr = np.asarray(x)
-    if arr.dtype.kind not in "biuf":
+    try:
+        arr = np.asarray(x)
+    except (TypeError, ValueError):  # ragged lists
+        arr = np.asarray(None)
+    if arr.dtype.kind not in "iuf":
         raise CourseError(f"x must be real numbers (a float, list or numpy array), not {type(x).__name__}.")
+    if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
+        raise CourseError("x contains NaN or infinity, which has no nearest integer.")
     x = arr
     return np.sign(x) * np.floor(np.abs(x) + 0.5)
 
@@ -80,7 +85,11 @@ class QuantParams:
 
 def _as_float_array(x, what: str = "x") -> np.ndarray:
     try:
-        arr = np.asarray(x, dtype=np.float32)
+        raw = np.asarray(x)
+        if raw.dtype.kind not in "iuf":  # strings, bools, None and objects are not values to quantize
+            raise TypeError
+        with np.errstate(over="ignore"):  # too large for float32 becomes inf, refused below
+            arr = raw.astype(np.float32)
     except (TypeError, ValueError):
         raise CourseError(f"{what} must be numbers (a float, list or numpy array), not {type(x).__name__}.") from None
     if arr.size == 0:
@@ -93,17 +102,31 @@ def _as_float_array(x, what: str = "x") -> np.ndarray:
 def _normalise_axis(axis: int | None, ndim: int) -> int | None:
     if axis is None:
         return None
-    if not isinstance(axis, (int, np.integer)) or not -ndim <= axis < ndim:
-        raise CourseError(f"axis={axis!r} does not exist in an array with {ndim} dimension(s).")
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -ndim <= axis < ndim:
+        raise CourseError(f"axis={shown(axis)} does not exist in an array with {ndim} dimension(s).")
     return int(axis) % ndim
 
 
 def _codes(bits: int, symmetric: bool) -> tuple[int, int]:
     """The integer codes a ``bits``-bit tensor may use: symmetric grids drop the lowest code."""
     if isinstance(bits, bool) or not isinstance(bits, (int, np.integer)) or not 2 <= bits <= 8:
-        raise CourseError(f"bits must be a whole number from 2 to 8, got {bits!r}.")
+        raise CourseError(f"bits must be a whole number from 2 to 8, got {shown(bits)}.")
     qmax = 2 ** (int(bits) - 1) - 1
     return (-qmax if symmetric else -qmax - 1), qmax
+
+
+def _flag(value, what: str) -> bool:
+    require(isinstance(value, (bool, np.bool_)), f"{what} must be True or False, got {shown(value)}.")
+    return bool(value)
+
+
+def _real(value) -> np.ndarray:
+    """``value`` as a numpy array, or an object array when it is not numbers at all."""
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError):
+        return np.asarray(None)
+    return arr if arr.dtype.kind in "iuf" else np.asarray(None)
 
 
 def choose_params(x, *, symmetric: bool = False, axis: int | None = None, bits: int = 8) -> QuantParams:
@@ -113,6 +136,7 @@ def choose_params(x, *, symmetric: bool = False, axis: int | None = None, bits: 
     0.0 is always exactly representable. Symmetric (weights): scale = max|x| / 127, zero point 0,
     codes -127..127. ``bits`` below 8 gives a coarser grid (same formulas, fewer codes).
     """
+    symmetric = _flag(symmetric, "symmetric")
     qmin, qmax = _codes(bits, symmetric)
     arr = _as_float_array(x)
     ax = _normalise_axis(axis, arr.ndim)
@@ -133,25 +157,41 @@ def choose_params(x, *, symmetric: bool = False, axis: int | None = None, bits: 
 
 def params(scale, zero_point=0, *, axis: int | None = None, symmetric: bool = False) -> QuantParams:
     """QuantParams from numbers you already have (e.g. read from a .tflite tensor's details)."""
-    s = np.atleast_1d(np.asarray(scale, dtype=np.float32))
-    z = np.atleast_1d(np.asarray(zero_point)).astype(np.int32)
-    if s.size == 0 or not np.all(np.isfinite(s)) or np.any(s <= 0):
-        raise CourseError(f"Every scale must be a positive number, got {scale!r}.")
+    symmetric = _flag(symmetric, "symmetric")
+    s = np.atleast_1d(_real(scale))
+    if (s.dtype.kind not in "iuf" or s.ndim != 1 or s.size == 0 or not np.all(np.isfinite(s.astype(np.float64)))
+            or np.any(s <= 0)):
+        raise CourseError(f"Every scale must be a positive number, got {shown(scale)}.")
+    with np.errstate(over="ignore", under="ignore"):  # out-of-range scales are refused just below
+        s = s.astype(np.float32)
+    if not np.all(s > 0):  # positive, but below float32's smallest value
+        raise CourseError(f"Every scale must be a positive number that float32 can hold, got {shown(scale)}.")
+    if not np.all(np.isfinite(s)):
+        raise CourseError(f"Every scale must be a number that float32 can hold (below 3.4e38), "
+                          f"got {shown(scale)}.")
+    z = np.atleast_1d(_real(zero_point))
+    whole_floats = z.dtype.kind == "f" and np.all(np.isfinite(z)) and np.all(z == np.round(z))
+    if z.ndim != 1 or z.dtype.kind not in "iu" and not whole_floats:
+        raise CourseError(f"Every zero point must be a whole number, got {shown(zero_point)}.")
+    if np.any(z < INT8_MIN) or np.any(z > INT8_MAX):
+        raise CourseError(f"An int8 zero point must lie in -128..127, got {shown(zero_point)}.")
+    z = z.astype(np.int32)
+    if axis is not None and (isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -32 <= axis < 32):
+        raise CourseError("axis must be a whole number (the dimension that holds the channels) or None, "
+                          f"got {shown(axis)}.")
     if z.size == 1 and s.size > 1:
         z = np.full(s.shape, int(z[0]), dtype=np.int32)
     if z.shape != s.shape:
         raise CourseError(f"Got {s.size} scales but {z.size} zero points: give one zero point per scale.")
-    if np.any(z < INT8_MIN) or np.any(z > INT8_MAX):
-        raise CourseError(f"An int8 zero point must lie in -128..127, got {zero_point!r}.")
     if s.size > 1 and axis is None:
         raise CourseError(f"{s.size} scales need an axis: say which dimension holds the channels.")
     qmin, qmax = _codes(8, symmetric)
-    return QuantParams(s, z, axis, qmin, qmax)
+    return QuantParams(s, z, None if axis is None else int(axis), qmin, qmax)
 
 
 def _check_fits(arr: np.ndarray, p: QuantParams) -> None:
     if p.axis is not None:
-        if p.axis >= arr.ndim or arr.shape[p.axis] != p.scale.size:
+        if not -arr.ndim <= p.axis < arr.ndim or arr.shape[p.axis] != p.scale.size:
             raise CourseError(
                 f"These parameters have {p.scale.size} per-channel scales on axis {p.axis}, "
                 f"but the array has shape {arr.shape}."
@@ -165,7 +205,9 @@ def quantize(x, p: QuantParams) -> np.ndarray:
     arr = np.asarray(_as_float_array(x), dtype=np.float32)
     _check_fits(arr, p)
     scale, zero = p._shaped(arr.ndim)
-    q = round_half_away_from_zero(arr / scale) + zero
+    with np.errstate(over="ignore"):  # a tiny scale overflows to inf, which saturates like any large value
+        steps = np.clip(arr / scale, -2.0**31, 2.0**31)
+    q = round_half_away_from_zero(steps) + zero
     return np.clip(q, p.qmin, p.qmax).astype(np.int8)
 
 
@@ -173,7 +215,10 @@ def dequantize(q, p: QuantParams) -> np.ndarray:
     """int8 codes -> the float values they stand for: ``(q - zero_point) * scale``."""
     if not isinstance(p, QuantParams):
         raise CourseError("dequantize needs QuantParams as its second argument: make them with choose_params(x).")
-    arr = np.asarray(q)
+    try:
+        arr = np.asarray(q)
+    except (TypeError, ValueError):  # ragged lists
+        arr = np.asarray(None)
     if arr.dtype.kind not in "iu":
         raise CourseError(f"dequantize expects integer codes, got {arr.dtype} values: quantize them first.")
     _check_fits(arr, p)

@@ -13,6 +13,7 @@ Defined for lesson 07 (on-device inference); the board simulator and the exporte
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -115,6 +116,18 @@ class TFLiteModel:
         return all(self.tensors[i].dtype == np.int8 for i in self.inputs + self.outputs)
 
     @property
+    def is_hybrid(self) -> bool:
+        """True for a dynamic-range (hybrid) model: an op multiplies float activations by int8 weights."""
+        for op in self.ops:
+            if op.kind in ("QUANTIZE", "DEQUANTIZE"):
+                continue  # these convert between types; they are not hybrid kernels
+            ins = [self.tensors[i] for i in op.inputs if i >= 0]
+            if (any(t.data is None and t.dtype in (np.float32, np.float16) for t in ins)
+                    and any(t.data is not None and t.dtype == np.int8 for t in ins)):
+                return True
+        return False
+
+    @property
     def weight_bytes(self) -> int:
         """Bytes of constant tensors (weights and biases)."""
         return sum(t.nbytes for t in self.tensors if t.data is not None)
@@ -182,6 +195,21 @@ def _as_bytes(model) -> bytes:
         raise CourseError("Pass the .tflite bytes or file path, not an already parsed TFLiteModel.")
     from utils.litert import model_bytes as checked_bytes
 
+    if isinstance(model, (str, Path)):
+        # Read the file here so the sentence about it is grammatical ("The file x is not ...").
+        path = Path(model)
+        where = str(path) if str(path).isprintable() else repr(str(path))  # a newline would split the sentence
+        name = path.name if path.name.isprintable() else repr(path.name)
+        try:
+            data = path.read_bytes() if path.is_file() else None
+        except (OSError, ValueError):
+            raise CourseError(f"Cannot read a model file at {where[:200]}: check the path.") from None
+        if data is None:
+            raise CourseError(f"No model file at {where[:200]}: convert the model first (utils.convert).")
+        if len(data) < 8 or data[4:8] != b"TFL3":
+            raise CourseError(f"The file {name[:80]} is not a TensorFlow Lite model (no 'TFL3' identifier): "
+                              "pass the output of the converter or a .tflite file.")
+        model = data
     return checked_bytes(model)
 
 
@@ -220,9 +248,21 @@ def read_model(model) -> TFLiteModel:
     data = _as_bytes(model)
     s = schema()
     try:
-        m = s.ModelT.InitFromObj(s.Model.GetRootAsModel(data, 0))
-    except Exception:  # a corrupt buffer fails deep inside flatbuffers: one sentence instead
-        raise CourseError("This .tflite file is corrupt (its FlatBuffer cannot be parsed): convert the model again.") from None
+        parsed = _parse(s, data)
+    except Exception:  # a corrupt buffer fails deep inside flatbuffers or numpy: one sentence instead
+        parsed = None
+    if parsed is None:
+        raise CourseError("This .tflite file is corrupt (its FlatBuffer cannot be parsed): convert the model again.")
+    return parsed
+
+
+def _parse(s, data: bytes) -> TFLiteModel | None:
+    """The parsed model, or None when the FlatBuffer lacks a graph with inputs and outputs."""
+    m = s.ModelT.InitFromObj(s.Model.GetRootAsModel(data, 0))
+    if not m.subgraphs or m.subgraphs[0].inputs is None or m.subgraphs[0].outputs is None:
+        return None
+    if not len(m.subgraphs[0].inputs) or not len(m.subgraphs[0].outputs) or not m.subgraphs[0].tensors:
+        return None
     names = {v: k for k, v in vars(s.BuiltinOperator).items() if not k.startswith("_")}
     g = m.subgraphs[0]
     tensors = []
