@@ -2,9 +2,9 @@
 
 It proves the chain a learner uses: the kernel builds the widgets, JupyterLab's widget manager
 draws them (not the static HTML copy that shares their output), clicks reach the Python
-handlers, feedback comes back, Retry re-opens the missed question, and the pass reaches the
-progress file. The screenshot is kept in build/test-artefacts/quiz.png. Offline: loopback only,
-news and update checks off. Skipped only when Chromium (or playwright) is missing.
+handlers, feedback comes back, the round masters the quiz and reaches the progress file, and
+Retry re-opens every question. The screenshot is kept in build/test-artefacts/quiz.png.
+Offline: loopback only, news and update checks off. Skipped only when Chromium (or playwright) is missing.
 The scenario lives in tools/browser_check.py, which can also drive the classic Notebook front
 end of an ipywidgets 7.7.1 environment (as on Colab).
 """
@@ -33,7 +33,9 @@ def test_quiz_in_jupyterlab_with_headless_chromium(tmp_path):
     with browser_check.notebook_server(tmp_path) as (url, token, env):
         browser_check.drive_quiz(url, token, shot)
     saved = json.loads(Path(env["COURSE_PROGRESS_FILE"]).read_text())
-    assert saved["quizzes"]["00"] == {"passed": True, "score": 0.8, "rounds": 1}
+    assert saved["quizzes"]["00"] == {"passed": True, "mastered": True, "score": 0.8333, "rounds": 1,
+                                      "questions": {"00.shown-answer": {"misses": 1, "revealed": False}}}
+    assert len(saved["learner"]) == 16
     assert shot.stat().st_size > 20_000
     assert time.time() - start < 60
 
@@ -60,7 +62,7 @@ def test_static_copy_in_exported_html(tmp_path):
         else:
             os.environ["COURSE_PROGRESS_FILE"] = before
     body, _ = nbconvert.HTMLExporter().from_notebook_node(nb)
-    assert body.count("<summary>Show the answer</summary>") == 5
+    assert body.count("<summary>Show the answer</summary>") == 6
     assert "design, where does the face recognition model run?" in body.replace("<b>", "").replace("</b>", "")
     assert "Both: train in the cloud, compress the model, run it on the device" in body
     assert "application/vnd.jupyter.widget-state+json" not in body

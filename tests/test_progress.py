@@ -1,4 +1,4 @@
-"""The Architecture Tree's saved progress: round trip, restarts, corruption, reset, unlocking order."""
+"""The Architecture Tree and its saved progress: the tree's shape, unlocking, mastery, old files, corruption, reset."""
 
 import json
 import os
@@ -12,6 +12,7 @@ from utils import progress
 from utils.errors import CourseError
 
 ROOT = Path(__file__).resolve().parents[1]
+NODES = ["01", "02", "03", "04", "05", "06", "07", "08"]
 
 
 @pytest.fixture
@@ -24,71 +25,198 @@ def progress_file(tmp_path, monkeypatch):
     return path
 
 
+def master(*ids):
+    for nid in ids:
+        progress.record_quiz(nid, 1.0, True)
+
+
+# ---------------------------------------------------------------- the tree's shape ------------------
+
+
+def test_the_tree_has_the_seeds_three_branches():
+    assert progress.PARENTS == {
+        "01": (), "02": ("01",),                            # cloud: the paradigm, then its limits
+        "03": (), "05": ("03",), "06": ("05",), "07": ("06",),  # edge: TinyML, training, quantization, device
+        "04": ("02", "03"), "08": ("02", "07"),             # both: privacy, and the hybrid system
+    }
+    assert [nid for nid, _ in progress.nodes()] == NODES and set(progress.PARENTS) == set(NODES)
+
+
+def _ancestors(nid):
+    out = set()
+    for p in progress.PARENTS[nid]:
+        out |= {p} | _ancestors(p)
+    return out
+
+
+def test_04_and_08_need_both_branches_and_05_grows_on_the_edge():
+    cloud, edge = {"01", "02"}, {"03", "05", "06", "07"}
+    assert {n for n, b in progress.BRANCH.items() if b == "cloud"} == cloud
+    assert {n for n, b in progress.BRANCH.items() if b == "edge"} == edge
+    for nid in ("04", "08"):
+        assert _ancestors(nid) & cloud and _ancestors(nid) & edge, f"{nid} must need both branches"
+    assert _ancestors("08") == cloud | edge  # the hybrid system needs the whole of both branches
+    assert _ancestors("05") == {"03"} and _ancestors("07") == {"03", "05", "06"}
+    assert not _ancestors("01") and not _ancestors("03")  # the two roots
+    assert not _ancestors("02") & edge  # the cloud branch does not depend on the edge branch
+    assert progress.children("02") == ["04", "08"] and progress.children("07") == ["08"]
+
+
+def test_every_node_says_what_unlocks_it():
+    assert progress.unlock_rule("01") == progress.unlock_rule("03") == "open from the start"
+    assert progress.unlock_rule("04") == "unlocked by mastering 02 and 03"
+    assert progress.unlock_rule("08") == "unlocked by mastering 02 and 07"
+    assert progress.unlock_rule("06") == "unlocked by mastering 05"
+
+
+# ---------------------------------------------------------------- unlocking and mastery --------------
+
+
+def test_missing_file_starts_fresh_with_two_open_roots(progress_file, capsys):
+    assert not progress_file.exists()
+    assert progress.load() == {"version": 2, "quizzes": {}}
+    assert progress.node_states() == {"01": "unlocked", "02": "locked", "03": "unlocked", "04": "locked",
+                                      "05": "locked", "06": "locked", "07": "locked", "08": "locked"}
+    assert capsys.readouterr().out == ""
+
+
+def test_unlocking_follows_the_tree(progress_file):
+    states = progress.node_states
+    assert progress.record_quiz("01", 1.0, True)["unlocked"] == ["02"]
+    assert states()["04"] == "locked"  # 02 alone is not enough for 04
+    change = progress.record_quiz("03", 0.8, True)
+    assert change["unlocked"] == ["05"] and states()["04"] == "locked"
+    assert progress.record_quiz("02", 1.0, True)["unlocked"] == ["04"]  # both branches: 04 opens
+    assert states()["08"] == "locked"  # 08 still waits for 07
+    assert progress.waiting_for("08") == ["07"]
+    master("05", "06")
+    assert progress.record_quiz("07", 1.0, True)["unlocked"] == ["08"]
+    master("04", "08")
+    assert set(states().values()) == {"mastered"}
+    assert progress.summary() == "8 of 8 nodes mastered; the whole tree is mastered."
+
+
+def test_a_failed_round_or_a_pass_without_mastery_does_not_master(progress_file):
+    change = progress.record_quiz("01", 0.4, False)
+    assert change["mastered"] is False and change["unlocked"] == [] and change["state"] == "unlocked"
+    change = progress.record_quiz("01", 0.9, True, mastered=False)  # passed, but with shown answers counted
+    assert change["passed"] and not change["mastered"] and progress.node_states()["02"] == "locked"
+    assert not progress.is_mastered("01")
+    assert progress.record_quiz("01", 0.8, True, mastered=True)["newly_mastered"]
+    again = progress.record_quiz("01", 0.2, False)
+    assert again["mastered"] and not again["newly_mastered"]  # a later fail does not unmaster
+    assert progress.load()["quizzes"]["01"]["score"] == 0.9  # the best score is kept
+    with pytest.raises(CourseError, match="cannot master a node without passing"):
+        progress.record_quiz("01", 0.5, False, mastered=True)
+
+
+def test_a_locked_node_waits_for_its_parents_even_when_its_quiz_is_mastered(progress_file):
+    change = progress.record_quiz("04", 1.0, True)
+    assert change["mastered"] and change["state"] == "locked" and change["waiting_for"] == ["02", "03"]
+    note = progress.node_note("04")
+    assert "locked: finish 02 and 03 first" in note and "still work" in note and "already mastered" in note
+    master("01", "03")
+    assert progress.node_states()["04"] == "locked" and progress.waiting_for("04") == ["02"]
+    change = progress.record_quiz("02", 1.0, True)
+    assert change["also_mastered"] == ["04"] and progress.node_states()["04"] == "mastered"
+
+
+def test_summary_says_what_is_open_and_what_each_locked_node_waits_for(progress_file):
+    master("01")
+    assert progress.summary() == (
+        "1 of 8 nodes mastered; open now: 02 Limits of the cloud, 03 Edge AI and TinyML; locked: "
+        "04 (finish 02 and 03), 05 (finish 03), 06 (finish 05), 07 (finish 06), 08 (finish 02 and 07).")
+    assert progress.node_note("02") == ("Node 02 \u00b7 Limits of the cloud is open (unlocked by mastering 01): "
+                                        "master its quiz to master it.")
+
+
+def test_quiz_00_is_not_a_node_and_unlocks_nothing(progress_file):
+    change = progress.record_quiz("00", 1.0, True)
+    assert change["unlocked"] == [] and change["mastered"] and change["state"] is None
+    assert "00" not in progress.node_states()
+
+
+def test_shown_answers_and_misses_are_saved_per_question(progress_file):
+    assert progress.question_record("02.gb-per-day") == {"misses": 0, "revealed": False}
+    assert progress.record_miss("02.gb-per-day") == 1
+    assert progress.record_miss("02.gb-per-day") == 2
+    progress.record_reveal("02.gb-per-day")
+    assert progress.question_record("02.gb-per-day") == {"misses": 2, "revealed": True}
+    assert progress.revealed("02") == {"02.gb-per-day"} and progress.revealed("03") == set()
+    doc = json.loads(progress_file.read_text())
+    assert doc["quizzes"]["02"]["questions"] == {"02.gb-per-day": {"misses": 2, "revealed": True}}
+    assert doc["quizzes"]["02"]["mastered"] is False and doc["quizzes"]["02"]["rounds"] == 0
+    with pytest.raises(CourseError, match="should look like"):
+        progress.record_miss("gb-per-day")
+
+
+# ---------------------------------------------------------------- the file --------------------------
+
+
 def test_default_location_is_in_the_home_folder(monkeypatch, tmp_path):
     monkeypatch.delenv(progress.ENV_VAR, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
     assert progress.progress_file() == tmp_path / ".cloud_vs_edge_ai" / "progress.json"
 
 
-def test_missing_file_starts_fresh_without_a_notice(progress_file, capsys):
-    assert not progress_file.exists()
-    assert progress.load() == {"version": 1, "quizzes": {}}
-    assert progress.node_states() == {"01": "unlocked", **{f"0{i}": "locked" for i in range(2, 9)}}
-    assert capsys.readouterr().out == ""
-
-
 def test_round_trip_survives_a_new_python_process(progress_file):
     change = progress.record_quiz("01", 0.9, True)
-    assert change == {"mastered": True, "newly_mastered": True, "unlocked": "02"}
+    assert change["mastered"] and change["newly_mastered"] and change["unlocked"] == ["02"]
+    ident = progress.learner_id()
     # A kernel restart is a new process: it must read the same state from the file.
-    code = "from utils import progress; print(progress.node_states()['01'], progress.node_states()['02'])"
+    code = ("from utils import progress; s = progress.node_states(); "
+            "print(s['01'], s['02'], s['04'], progress.learner_id())")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
                          env={**os.environ, progress.ENV_VAR: str(progress_file)}).stdout
-    assert out.split() == ["mastered", "unlocked"]
+    assert out.split() == ["mastered", "unlocked", "locked", ident]
 
 
-def test_file_holds_scores_and_nothing_personal(progress_file):
+def test_file_holds_scores_a_random_id_and_nothing_personal(progress_file):
     progress.record_quiz("02", 0.6, False)
     progress.record_quiz("02", 1.0, True)
+    ident = progress.learner_id()
     doc = json.loads(progress_file.read_text())
-    assert set(doc) == {"version", "quizzes"}
-    assert doc["quizzes"] == {"02": {"passed": True, "score": 1.0, "rounds": 2}}
+    assert set(doc) == {"version", "learner", "quizzes"} and doc["version"] == 2
+    assert doc["learner"] == ident and len(ident) == 16 and set(ident) <= set("0123456789abcdef")
+    assert doc["quizzes"] == {"02": {"passed": True, "mastered": True, "score": 1.0, "rounds": 2}}
 
 
-def test_failed_round_does_not_master_and_a_later_fail_does_not_unmaster(progress_file):
-    assert progress.record_quiz("01", 0.4, False) == {"mastered": False, "newly_mastered": False, "unlocked": None}
-    assert not progress.is_mastered("01")
-    progress.record_quiz("01", 0.8, True)
-    again = progress.record_quiz("01", 0.2, False)
-    assert again["mastered"] and not again["newly_mastered"]
-    assert progress.load()["quizzes"]["01"]["score"] == 0.8  # the best score is kept
+@pytest.mark.parametrize("old", [
+    {"version": 1, "quizzes": {"01": {"passed": True, "score": 0.8, "rounds": 1},
+                               "02": {"passed": False, "score": 0.4, "rounds": 3}}},
+    {"quizzes": {"01": {"passed": True, "score": 0.8, "rounds": 1}, "02": {"passed": False}}},  # no version at all
+])
+def test_old_progress_files_load_and_keep_their_passes(progress_file, old, capsys):
+    progress_file.parent.mkdir(parents=True)
+    progress_file.write_text(json.dumps(old, indent=1))
+    state = progress.load()
+    assert state["version"] == 2 and capsys.readouterr().out == ""  # no "corrupt" notice
+    assert progress.is_mastered("01") and not progress.is_mastered("02")  # a pass of its time counts as mastered
+    assert progress.node_states()["02"] == "unlocked" and progress.rounds("02") == (3 if "version" in old else 0)
+    assert progress.question_record("01.wifi-goes-down") == {"misses": 0, "revealed": False}
+    assert progress.revealed("01") == set()
+    assert len(progress.learner_id()) == 16  # given an id on first use, and saved as version 2
+    progress.record_quiz("02", 1.0, True)
+    doc = json.loads(progress_file.read_text())
+    assert doc["version"] == 2 and doc["quizzes"]["01"] == {**old["quizzes"]["01"], "mastered": True}
+    assert progress.node_states()["04"] == "locked" and progress.node_states()["02"] == "mastered"
 
 
-def test_unlocking_order(progress_file):
-    states = progress.node_states
-    assert [s for s in states().values()].count("unlocked") == 1
-    progress.record_quiz("01", 1.0, True)
-    assert states()["01"] == "mastered" and states()["02"] == "unlocked" and states()["03"] == "locked"
-    # Passing a later quiz out of order masters it and opens the one after; the skipped node stays open.
-    progress.record_quiz("03", 1.0, True)
-    s = states()
-    assert (s["02"], s["03"], s["04"], s["05"]) == ("unlocked", "mastered", "unlocked", "locked")
-    for nid in ("02", "04", "05", "06", "07", "08"):
-        progress.record_quiz(nid, 1.0, True)
-    assert set(states().values()) == {"mastered"}
-    assert "8 of 8 nodes mastered; the whole tree is mastered." == progress.summary()
-
-
-def test_quiz_00_opens_node_01_but_is_not_a_node(progress_file):
-    assert progress.record_quiz("00", 1.0, True)["unlocked"] == "01"
-    assert "00" not in progress.node_states()
-    assert progress.record_quiz("08", 1.0, True)["unlocked"] is None
+def test_damaged_fields_do_not_break_loading(progress_file):
+    progress_file.parent.mkdir(parents=True)
+    progress_file.write_text(json.dumps({"version": 2, "learner": 7, "quizzes": {
+        "01": {"passed": True, "mastered": True, "rounds": "many", "questions": ["not", "a", "dict"]},
+        "02": {"questions": {"02.gb-per-day": "oops"}}}}))
+    assert progress.rounds("01") == 0 and progress.revealed("01") == set()
+    assert progress.question_record("02.gb-per-day") == {"misses": 0, "revealed": False}
+    assert progress.record_miss("01.wifi-goes-down") == 1 and progress.record_miss("02.gb-per-day") == 1
+    assert isinstance(progress.learner_id(), str) and progress.node_states()["02"] == "unlocked"
 
 
 def test_corrupt_file_starts_fresh_keeps_the_old_file_and_says_so_once(progress_file, capsys):
     progress_file.parent.mkdir(parents=True)
     progress_file.write_text("{not json")
-    assert progress.load() == {"version": 1, "quizzes": {}}
+    assert progress.load() == {"version": 2, "quizzes": {}}
     out = capsys.readouterr().out
     assert "Could not read your saved progress" in out and "starting fresh" in out
     assert (progress_file.parent / "progress.json.corrupt").read_text() == "{not json"
@@ -103,16 +231,19 @@ def test_corrupt_file_starts_fresh_keeps_the_old_file_and_says_so_once(progress_
 def test_other_corruptions_start_fresh(progress_file, content):
     progress_file.parent.mkdir(parents=True)
     progress_file.write_bytes(content.encode("latin-1"))
-    assert progress.load() == {"version": 1, "quizzes": {}}
+    assert progress.load() == {"version": 2, "quizzes": {}}
 
 
 def test_reset_forgets_everything(progress_file, capsys):
     progress.record_quiz("01", 1.0, True)
+    progress.record_reveal("01.inference-def")
+    ident = progress.learner_id()
     assert progress_file.exists()
     progress.reset()
     assert not progress_file.exists()
     assert progress.node_states()["01"] == "unlocked" and not progress.is_mastered("01")
-    assert "Progress reset" in capsys.readouterr().out
+    assert progress.revealed("01") == set() and progress.learner_id() != ident
+    assert "starts again at its roots, 01 and 03" in capsys.readouterr().out
     progress.reset()  # resetting twice is harmless
 
 
@@ -124,7 +255,7 @@ def test_unwritable_location_keeps_progress_for_the_session(tmp_path, monkeypatc
     monkeypatch.setattr(progress, "_told", set())
     assert progress.save(progress.load()) is None
     progress.record_quiz("01", 1.0, True)
-    assert progress.is_mastered("01")
+    assert progress.is_mastered("01") and progress.learner_id() == progress.learner_id()
     out = capsys.readouterr().out
     assert out.count("Cannot save progress") == 1 and "this session only" in out
 
@@ -138,31 +269,45 @@ def test_bad_input_is_one_sentence(progress_file):
         progress.record_quiz("01", True, True)
     with pytest.raises(CourseError, match="Unknown notebook id"):
         progress.show_tree(highlight="12")
+    with pytest.raises(CourseError, match="Unknown notebook id"):
+        progress.parents("09")
     with pytest.raises(CourseError, match="'quizzes' dict"):
         progress.save({"nodes": []})
 
 
-def test_tree_figure_draws_each_state(progress_file):
+# ---------------------------------------------------------------- drawing ---------------------------
+
+
+def test_tree_figure_draws_each_state_and_the_branches(progress_file):
     import matplotlib
 
     matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
     from matplotlib.colors import to_hex
     from matplotlib.patches import FancyBboxPatch
 
     from utils import style
 
-    progress.record_quiz("01", 1.0, True)
+    master("01")
+    progress.record_quiz("04", 1.0, True)
     fig = progress.tree_figure()
-    boxes = [p for p in fig.axes[0].patches if isinstance(p, FancyBboxPatch)]
-    texts = [t.get_text() for t in fig.axes[0].texts]
+    ax = fig.axes[0]
+    boxes = [p for p in ax.patches if isinstance(p, FancyBboxPatch)]
+    texts = [t.get_text() for t in ax.texts]
     assert len(boxes) == 8
-    assert to_hex(boxes[0].get_facecolor()) == style.HYBRID.lower()  # 01 mastered
-    assert to_hex(boxes[1].get_edgecolor()) == style.EDGE.lower()  # 02 open
-    assert to_hex(boxes[2].get_facecolor()) == "#eeeeee"  # 03 locked
-    assert "01  The cloud AI paradigm" in texts and "08  The hybrid architecture" in texts
-    assert fig.axes[0].get_title(loc="left") == "Architecture Tree: 1 of 8 nodes mastered"
-    import matplotlib.pyplot as plt
-
+    by_title = {t.get_text()[:2]: b for t, b in zip([t for t in ax.texts if t.get_text()[:2] in NODES
+                                                      and t.get_text()[2:4] == "  "], boxes, strict=True)}
+    assert to_hex(by_title["01"].get_facecolor()) == style.HYBRID.lower()  # mastered
+    assert to_hex(by_title["02"].get_edgecolor()) == style.EDGE.lower()  # open
+    assert to_hex(by_title["03"].get_edgecolor()) == style.EDGE.lower()  # open: a root
+    assert to_hex(by_title["04"].get_facecolor()) == "#eeeeee"  # locked, though its quiz is mastered
+    assert "locked: finish 02 and 03 first" in texts and "its quiz is already mastered" in texts
+    assert "locked: finish 02 and 07 first" in texts and texts.count("open from the start") == 2
+    assert "unlocked by mastering 01" in texts and "cloud branch" in texts and "edge branch" in texts
+    assert len(ax.lines) == sum(len(ps) for ps in progress.PARENTS.values()) == 8  # one piece of wood per parent
+    grown = [ln for ln in ax.lines if to_hex(ln.get_color()) == style.HYBRID.lower()]
+    assert len(grown) == 1  # only 01 -> 02 grows from a mastered node
+    assert ax.get_title(loc="left") == "Architecture Tree: 1 of 8 nodes mastered"
     plt.close(fig)
 
 
@@ -177,4 +322,5 @@ def test_show_tree_displays_one_figure_and_a_summary(progress_file, monkeypatch,
     progress.show_tree(highlight="02")
     assert len(shown) == 1 and type(shown[0]).__name__ == "Figure"
     out = capsys.readouterr().out
-    assert "1 of 8 nodes mastered; open next: 02 Limits of the cloud." in out and str(progress_file) in out
+    assert "1 of 8 nodes mastered; open now: 02 Limits of the cloud, 03 Edge AI and TinyML;" in out
+    assert "08 (finish 02 and 07)" in out and str(progress_file) in out

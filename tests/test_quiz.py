@@ -1,17 +1,26 @@
 """Quiz grading, driven the way a learner drives it: set the widgets' values, press their buttons.
 
 The same file runs under ipywidgets 8 (JupyterLab) and ipywidgets 7.7.1 (Colab); the widget
-API used here is the one both share.
+API used here is the one both share. Options are shuffled per learner, so the tests pick options
+by their text, never by their position.
 """
 
 import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
 
 import pytest
 
 from utils import progress
 from utils import quiz as Q
+from utils import quiz_bank as B
 from utils.display import WIDGET_MIME
 from utils.errors import CourseError
+
+ROOT = Path(__file__).resolve().parents[1]
 
 BANK = {
     "notebook": "01",
@@ -20,7 +29,8 @@ BANK = {
         {"id": "01.single", "type": "single", "prompt": "Where does **edge** inference run?",
          "options": [{"text": "In a data centre", "correct": False, "feedback": "FB-A: that is the cloud."},
                      {"text": "On the device", "correct": True, "feedback": "FB-B: the model goes to the data."},
-                     {"text": "On a satellite", "correct": False, "feedback": "FB-C: no."}],
+                     {"text": "On a satellite", "correct": False, "feedback": "FB-C: no."},
+                     {"text": "On a router", "correct": False, "feedback": "FB-D: it only forwards."}],
          "explanation": "EXPL-single"},
         {"id": "01.multi", "type": "multiple", "prompt": "Which are costs of cloud inference?",
          "options": [{"text": "Latency", "correct": True, "feedback": "FB-lat"},
@@ -36,19 +46,26 @@ BANK = {
          "explanation": "EXPL-pred"},
     ],
 }
+FEEDBACK = {"Latency": "FB-lat", "Smaller models": "FB-small", "Bandwidth": "FB-bw", "Magic": "FB-magic"}
 
 
 @pytest.fixture
 def bank_dir(tmp_path, monkeypatch):
-    """A private bank folder holding BANK as 01.json, and a private progress file."""
+    """A private bank folder holding BANK as 01.json, and a private progress file with a fixed learner."""
     folder = tmp_path / "quizzes"
     folder.mkdir()
     (folder / "01.json").write_text(json.dumps(BANK))
-    monkeypatch.setattr(Q, "_bank_dir", lambda: folder)
-    monkeypatch.setenv(progress.ENV_VAR, str(tmp_path / "progress.json"))
+    monkeypatch.setattr(B, "_bank_dir", lambda: folder)
+    path = tmp_path / "progress.json"
+    path.write_text(json.dumps({"version": 2, "learner": "learner-one", "quizzes": {}}))
+    monkeypatch.setenv(progress.ENV_VAR, str(path))
     monkeypatch.setattr(progress, "_memory", None)
     monkeypatch.setattr(Q, "_guesses", {})
     return folder
+
+
+def write_bank(folder, **changes):
+    (folder / "01.json").write_text(json.dumps({**BANK, **changes}))
 
 
 @pytest.fixture
@@ -60,6 +77,45 @@ def card(z, qid):
     return next(c for c in z.cards if c.q["id"] == qid)
 
 
+def index_of(c, text):
+    """Where the option ``text`` is shown on card ``c`` (its position in this learner's order)."""
+    return next(i for i, o in enumerate(c.q["options"]) if o["text"] == text)
+
+
+def choose(c, *texts):
+    if c.radio is not None:
+        (text,) = texts
+        c.radio.value = index_of(c, text)
+    else:
+        for i, b in enumerate(c.boxes):
+            b.value = c.q["options"][i]["text"] in texts
+
+
+def answer_right(c):
+    if c.radio is not None:
+        c.radio.value = next(i for i, o in enumerate(c.q["options"]) if o["correct"])
+    elif c.boxes:
+        for b, o in zip(c.boxes, c.q["options"], strict=True):
+            b.value = o["correct"]
+    else:
+        c.entry.value = str(c.q["answer"])
+    c.check_button.click()
+
+
+def answer_wrong(c):
+    if c.radio is not None:
+        c.radio.value = next(i for i, o in enumerate(c.q["options"]) if not o["correct"])
+    elif c.boxes:
+        for b, o in zip(c.boxes, c.q["options"], strict=True):
+            b.value = not o["correct"]
+    else:
+        c.entry.value = str(c.q["answer"] * 10 + 100)
+    c.check_button.click()
+
+
+# ---------------------------------------------------------------- answering -------------------------
+
+
 def test_predict_questions_are_not_in_the_quiz(z):
     assert [c.q["id"] for c in z.cards] == ["01.single", "01.multi", "01.camera-gb"]
     assert "3 questions" in z.header.value and "3 of 3 points (75%) pass" in z.header.value
@@ -67,53 +123,66 @@ def test_predict_questions_are_not_in_the_quiz(z):
 
 def test_single_choice_right(z):
     c = card(z, "01.single")
-    c.radio.value = 1
+    choose(c, "On the device")
     c.check_button.click()
-    assert c.credit == 1.0
+    assert c.credit == 1.0 and c.counts
     assert "Right." in c.feedback.value and "FB-B" in c.feedback.value and "EXPL-single" in c.feedback.value
     assert "FB-A" in c.feedback.value  # the other options' feedback is there to read once right
+    letter = "ABCD"[index_of(c, "On the device")]
+    assert f"<b>\u2714 {letter}.</b></span> FB-B" in c.feedback.value  # the letter the learner saw
     assert c.radio.disabled and c.check_button.disabled
     assert "Score: <b>1 / 3</b> (1 of 3 checked)" in z.score.value
+    assert z.retry_button.layout.display == "none"  # Retry comes when the round is over
 
 
 def test_single_choice_wrong_shows_why_but_not_the_answer(z):
     c = card(z, "01.single")
-    c.radio.value = 0
+    choose(c, "In a data centre")
     c.check_button.click()
     assert c.credit == 0.0
     assert "Not this one." in c.feedback.value and "FB-A" in c.feedback.value
     assert "FB-B" not in c.feedback.value and "EXPL-single" not in c.feedback.value
-    assert "Retry" in c.feedback.value
-    assert z.retry_button.layout.display is None  # Retry is offered at once
+    assert "One more miss of this question shows its answer" in c.feedback.value
+    assert progress.question_record("01.single") == {"misses": 1, "revealed": False}
 
 
 def test_nothing_chosen_is_not_a_try(z):
     c = card(z, "01.single")
     c.check_button.click()
     assert c.credit is None and c.tries == 0 and "Choose or type an answer first" in c.feedback.value
-    assert not c.radio.disabled
+    assert not c.radio.disabled and progress.question_record("01.single")["misses"] == 0
 
 
 @pytest.mark.parametrize(
     "ticks, credit, verdict",
     [
-        ({0, 2}, 1.0, "Right: you found every correct option"),
-        ({0}, 0.5, "Partly right: 1 of 2 correct options ticked, 1 correct one still missing"),
-        ({0, 2, 3}, 0.5, "Partly right: 2 of 2 correct options ticked, 1 ticked that should not be"),
-        ({0, 1}, 0.0, "Not yet: 1 of 2 correct options ticked, 1 correct one still missing, 1 ticked"),
-        ({1, 3}, 0.0, "Not yet: 2 correct ones still missing, 2 ticked that should not be"),
+        ({"Latency", "Bandwidth"}, 1.0, "Right: you found every correct option"),
+        ({"Latency"}, 0.5, "Partly right: 1 of 2 correct options ticked, 1 correct one still missing"),
+        ({"Latency", "Bandwidth", "Magic"}, 0.5, "Partly right: 2 of 2 correct options ticked, 1 ticked that should not be"),
+        ({"Latency", "Smaller models"}, 0.0, "Not yet: 1 of 2 correct options ticked, 1 correct one still missing, 1 ticked"),
+        ({"Smaller models", "Magic"}, 0.0, "Not yet: 2 correct ones still missing, 2 ticked that should not be"),
     ],
 )
 def test_multiple_select_partial_credit(z, ticks, credit, verdict):
     c = card(z, "01.multi")
-    for i in ticks:
-        c.boxes[i].value = True
+    choose(c, *ticks)
     c.check_button.click()
     assert c.credit == credit
     assert verdict in c.feedback.value
     # Feedback for every ticked option, and only those on a first wrong try.
-    for i, fb in enumerate(["FB-lat", "FB-small", "FB-bw", "FB-magic"]):
-        assert (fb in c.feedback.value) == (i in ticks or credit == 1.0)
+    for text, fb in FEEDBACK.items():
+        assert (fb in c.feedback.value) == (text in ticks or credit == 1.0)
+
+
+def test_multiple_select_may_have_every_option_right(bank_dir):
+    every = {**BANK["questions"][1], "options": [dict(o, correct=True) for o in BANK["questions"][1]["options"]]}
+    write_bank(bank_dir, questions=[BANK["questions"][0], every, BANK["questions"][2]])
+    z = Q.make_quiz("01")
+    c = card(z, "01.multi")
+    choose(c, "Latency", "Bandwidth", "Magic")
+    c.check_button.click()
+    assert c.credit == 0.75 and "3 of 4 correct options ticked, 1 correct one still missing" in c.feedback.value
+    assert "one, several or all" in c.widget.children[0].value
 
 
 @pytest.mark.parametrize(
@@ -145,58 +214,71 @@ def test_numeric_text_that_is_not_a_number_is_not_a_try(z):
     assert "is not a number" in c.feedback.value and not c.entry.disabled
 
 
-def test_failed_round_then_retry_then_pass_masters_the_node(z):
-    single, multi, num = z.cards
-    single.radio.value = 1
-    single.check_button.click()
-    multi.boxes[0].value = True
-    multi.check_button.click()
-    num.entry.value = "30"
-    num.check_button.click()
-    # 1 + 0.5 + 0 = 1.5 of 3 = 50% < 75%
-    assert "Not passed yet: 1.5 / 3 (50%)" in z.score.value
-    assert not progress.is_mastered("01") and progress.load()["quizzes"]["01"]["rounds"] == 1
-    assert z.retry_button.description == "Retry"
-
-    z.retry_button.click()
-    assert single.credit == 1.0 and single.radio.disabled  # right answers stay
-    assert multi.credit is None and not any(b.value for b in multi.boxes) and not multi.boxes[0].disabled
-    assert num.entry.value == "" and multi.feedback.value == ""
-    multi.boxes[0].value = multi.boxes[2].value = True
-    multi.check_button.click()
-    num.entry.value = "30"
-    num.check_button.click()
-    # Second wrong try at the number: the full answer and the explanation are shown.
-    assert num.tries == 2 and "Answer: 21.6 GB/day" in num.feedback.value and "EXPL-num" in num.feedback.value
-    assert "Passed with 2 / 3" not in z.score.value and "Not passed yet: 2 / 3 (67%)" in z.score.value
-
-    z.retry_button.click()
-    num.entry.value = "21.6"
-    num.check_button.click()
-    assert "Passed with 3 / 3 (100%)" in z.score.value and "node 02" in z.score.value
-    assert progress.node_states()["01"] == "mastered" and progress.node_states()["02"] == "unlocked"
-    assert z.retry_button.description == "Start over"
-    z.retry_button.click()  # after a full pass, Start over clears every card
-    assert all(c.credit is None for c in z.cards) and progress.is_mastered("01")
+# ---------------------------------------------------------------- each learner's order ---------------
 
 
-def test_pass_with_a_miss_offers_to_retry_the_missed_one(bank_dir):
-    doc = dict(BANK, pass_mark=0.5)
-    (bank_dir / "01.json").write_text(json.dumps(doc))
+def test_options_are_shuffled_per_learner_and_stable_across_restarts(bank_dir, tmp_path, monkeypatch):
+    first = [c.order for c in Q.make_quiz("01").cards]
+    again = [c.order for c in Q.make_quiz("01").cards]
+    assert first == again and first[2] is None  # the same learner, the same order; a number has none
+    assert sorted(first[0]) == [0, 1, 2, 3] and sorted(first[1]) == [0, 1, 2, 3]
+    # A kernel restart is a new process: it reads the learner id from the file and draws the same order.
+    code = ("import json, utils.quiz as Q, utils.quiz_bank as B, pathlib\n"
+            f"B._bank_dir = lambda: pathlib.Path({str(bank_dir)!r})\n"
+            "print(json.dumps([c.order for c in Q.make_quiz('01').cards]))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
+                         env={**os.environ, progress.ENV_VAR: os.environ[progress.ENV_VAR]}).stdout
+    assert json.loads(out) == first
+    # Another learner (another progress file) gets another order.
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"version": 2, "learner": "learner-two", "quizzes": {}}))
+    monkeypatch.setenv(progress.ENV_VAR, str(other))
+    assert [c.order for c in Q.make_quiz("01").cards] != first
+
+
+def test_a_new_learner_gets_a_random_id_once(bank_dir, tmp_path, monkeypatch):
+    fresh = tmp_path / "fresh" / "progress.json"
+    monkeypatch.setenv(progress.ENV_VAR, str(fresh))
+    ident = progress.learner_id()
+    assert len(ident) == 16 and int(ident, 16) >= 0
+    assert progress.learner_id() == ident == json.loads(fresh.read_text())["learner"]
+    fresh.unlink()
+    assert progress.learner_id() != ident  # a reset (or another computer) is another learner
+
+
+def test_orders_differ_between_learners_and_cover_every_permutation():
+    """The order is a fair shuffle: over many learners, every order of four options appears, and evenly."""
+    orders = Counter(tuple(B.option_order("08.pharmacy-counter", 4, f"learner-{i}")) for i in range(2400))
+    assert len(orders) == 24  # all 4! orders
+    assert max(orders.values()) < 2 * 2400 / 24  # none more than twice as common as a fair shuffle's 100
+    first = Counter(o[0] for o in orders.elements())
+    assert all(450 < n < 750 for n in first.values())  # each option comes first about a quarter of the time
+    # Two learners see the same order of a question only by chance (1 in 24 here).
+    same = sum(B.option_order(f"08.q{k}", 4, "ana") == B.option_order(f"08.q{k}", 4, "ben") for k in range(240))
+    assert same < 30
+    assert B.option_order("08.x", 5, "ana", 3) == B.option_order("08.x", 5, "ana", 3)  # a pure function
+
+
+def test_grading_feedback_and_answer_key_follow_the_shown_order(bank_dir):
     z = Q.make_quiz("01")
-    z.cards[0].radio.value = 1
-    z.cards[0].check_button.click()
-    z.cards[1].boxes[0].value = z.cards[1].boxes[2].value = True
-    z.cards[1].check_button.click()
-    z.cards[2].entry.value = "1"
-    z.cards[2].check_button.click()
-    assert "Passed with 2 / 3 (67%)" in z.score.value and progress.is_mastered("01")
-    assert z.retry_button.description == "Retry the missed ones"
-    z.retry_button.click()
-    assert [c.credit for c in z.cards] == [1.0, 1.0, None]
+    c = card(z, "01.single")
+    assert c.order != [0, 1, 2, 3], "pick a learner whose order differs from the stored one"
+    right = index_of(c, "On the device")
+    assert c.order[right] == 1 and c.q["options"][right] == BANK["questions"][0]["options"][1]
+    assert B.grade(c.q, right).credit == 1.0
+    # Two misses show the full answer; its tick sits on the letter the learner saw.
+    wrong = next(i for i in range(4) if i != right)
+    for _ in range(2):
+        c.radio.value = wrong
+        c.check_button.click()
+        c.reset()
+    c.radio.value = wrong
+    c.check_button.click()
+    letter = "ABCD"[right]
+    assert f"<b>\u2714 {letter}.</b></span> <i>On the device</i>" in c.feedback.value
 
 
-def test_quiz_shows_widget_and_static_html_in_one_output(bank_dir, monkeypatch):
+def test_static_copy_uses_the_learners_order(bank_dir, monkeypatch):
     import IPython.display
 
     import utils.course
@@ -213,12 +295,150 @@ def test_quiz_shows_widget_and_static_html_in_one_output(bank_dir, monkeypatch):
     assert page.count("<details>") == 3 and "Show the answer" in page
     assert "Where does <b>edge</b> inference run?" in page and "EXPL-num" in page
     assert "How long will it take?" not in page  # predict questions belong to the lesson, not the quiz
-    assert "Where does edge inference run?" in bundle["text/plain"] and "FB-B" not in bundle["text/plain"]
+    z = Q.make_quiz("01")  # the same learner: the order the quiz just showed
+    c = card(z, "01.single")
+    letter = "ABCD"[index_of(c, "On the device")]
+    listed = [o["text"] for o in c.q["options"]]
+    assert "".join(f"<li>{t}</li>" for t in listed) in page  # the options in the learner's order
+    assert f"<b>\u2714 {letter}.</b></span> <i>On the device</i>" in page  # and the key on the same letter
+    plain = bundle["text/plain"]
+    assert f"   {letter}. On the device" in plain and "FB-B" not in plain
 
     shown.clear()
     monkeypatch.setattr(utils.course, "on_colab", lambda: True)
     Q.quiz("01")
     assert type(shown[0][0]).__name__ == "VBox"  # Colab: the widget alone
+
+
+# ---------------------------------------------------------------- rounds, Retry and mastery ---------
+
+
+def test_a_round_without_shown_answers_masters_the_node(z):
+    for c in z.cards:
+        answer_right(c)
+    assert "Mastered with 3 / 3 (100%)" in z.score.value and "node 01" in z.score.value
+    assert "unlocks 02" in z.score.value
+    saved = progress.load()["quizzes"]["01"]
+    assert saved["passed"] and saved["mastered"] and saved["rounds"] == 1
+    assert progress.node_states()["01"] == "mastered" and progress.node_states()["02"] == "unlocked"
+    assert z.retry_button.layout.display is None and z.retry_button.description == "Retry"
+
+
+def test_retry_asks_every_question_again_in_a_new_order(z):
+    before = [c.order for c in z.cards]
+    answer_right(z.cards[0])
+    answer_wrong(z.cards[1])
+    answer_right(z.cards[2])
+    assert "Not passed yet: 2 / 3 (67%)" in z.score.value and not progress.is_mastered("01")
+    z.retry_button.click()
+    assert all(c.credit is None and c.feedback.value == "" for c in z.cards)  # right answers too
+    assert not z.cards[0].radio.disabled and z.cards[0].radio.index is None
+    after = [c.order for c in z.cards]
+    assert after != before and sorted(after[0]) == [0, 1, 2, 3]
+    # The labels the learner sees follow the new order.
+    assert [label for label, _ in z.cards[0].radio.options] == [
+        f"{'ABCD'[i]}. {o['text']}" for i, o in enumerate(z.cards[0].q["options"])]
+    assert [b.description for b in z.cards[1].boxes] == [
+        f"{'ABCD'[i]}. {o['text']}" for i, o in enumerate(z.cards[1].q["options"])]
+    assert z.retry_button.layout.display == "none" and "0 of 3 checked" in z.score.value
+    for c in z.cards:
+        answer_right(c)
+    assert "Mastered with 3 / 3" in z.score.value and progress.load()["quizzes"]["01"]["rounds"] == 2
+
+
+def test_the_order_after_a_finished_round_survives_a_restart(z):
+    for c in z.cards:
+        answer_wrong(c)
+    z.retry_button.click()
+    shown = [c.order for c in z.cards]
+    assert [c.order for c in Q.make_quiz("01").cards] == shown  # a restart continues with the new round's order
+
+
+def test_two_misses_show_the_answer_and_it_never_counts_toward_mastery_again(z):
+    single = card(z, "01.single")
+    answer_wrong(single)
+    answer_right(z.cards[1])
+    answer_right(z.cards[2])
+    assert "Not passed yet: 2 / 3" in z.score.value
+    z.retry_button.click()
+    answer_wrong(single)  # the second miss: the full answer is shown
+    assert "The full answer" in single.feedback.value and "EXPL-single" in single.feedback.value
+    assert "no longer counts toward mastering the node" in single.feedback.value
+    assert progress.question_record("01.single") == {"misses": 2, "revealed": True}
+    assert "You have been shown this answer" in single.note.value
+    answer_right(z.cards[1])
+    answer_right(z.cards[2])
+    z.retry_button.click()
+    for c in z.cards:
+        answer_right(c)  # every answer right, but one of them had been shown
+    assert single.credit == 1.0 and not single.counts
+    assert "counts for your score but not toward mastery" in single.feedback.value
+    assert "Passed with 3 / 3 (100%), but not mastered" in z.score.value and "2 count toward mastery" in z.score.value
+    saved = progress.load()["quizzes"]["01"]
+    assert saved["passed"] and not saved["mastered"] and saved["score"] == 1.0
+    assert progress.node_states()["01"] == "unlocked" and progress.node_states()["02"] == "locked"
+
+
+def test_retrying_until_the_answer_shows_never_masters_the_node(bank_dir):
+    """The loophole the issue describes: miss, miss, read the answer, answer it. It must not master."""
+    write_bank(bank_dir, pass_mark=0.8)  # 3 questions: every point is needed
+    z = Q.make_quiz("01")
+    for _ in range(2):
+        for c in z.cards:
+            answer_wrong(c)
+        z.retry_button.click()
+    assert all(c.revealed for c in z.cards)
+    for _round in range(3):
+        for c in z.cards:
+            answer_right(c)
+        assert "Passed with 3 / 3 (100%), but not mastered" in z.score.value
+        assert "can no longer master the node" in z.score.value
+        z.retry_button.click()
+    # Nor after a restart: what was shown is saved with the progress.
+    z = Q.make_quiz("01")
+    assert all(c.revealed for c in z.cards) and "You have been shown this answer" in z.cards[0].note.value
+    for c in z.cards:
+        answer_right(c)
+    assert not progress.is_mastered("01") and progress.node_states()["01"] == "unlocked"
+    assert progress.load()["quizzes"]["01"]["passed"] is True
+
+
+def test_one_shown_answer_still_leaves_room_to_master(bank_dir):
+    """Five questions at 80 %: four answers given before any reveal are enough."""
+    q = BANK["questions"][0]
+    five = [dict(q, id=f"01.s{k}") for k in range(5)]
+    write_bank(bank_dir, pass_mark=0.8, questions=five)
+    z = Q.make_quiz("01")
+    answer_wrong(z.cards[0])
+    for c in z.cards[1:]:
+        answer_right(c)
+    z.retry_button.click()
+    answer_wrong(z.cards[0])  # shown now
+    for c in z.cards[1:]:
+        answer_right(c)
+    assert progress.revealed("01") == {"01.s0"}
+    assert "Passed with 4 / 5 (80%)" not in z.score.value and "Mastered with 4 / 5 (80%)" in z.score.value
+    assert progress.is_mastered("01")
+
+
+def test_a_locked_node_says_what_to_finish_first_and_its_quiz_still_counts(bank_dir):
+    (bank_dir / "02.json").write_text(json.dumps({**BANK, "notebook": "02", "questions": [
+        {**q, "id": "02" + q["id"][2:]} for q in BANK["questions"]]}))
+    z = Q.make_quiz("02")
+    assert "Node 02 \u00b7 Limits of the cloud is locked: finish 01 first" in z.header.value
+    assert "The lesson and its quiz still work" in z.header.value
+    for c in z.cards:
+        answer_right(c)
+    assert "the quiz of node 02" in z.score.value and "once 01 is mastered" in z.score.value
+    assert progress.is_mastered("02") and progress.node_states()["02"] == "locked"
+    z1 = Q.make_quiz("01")
+    for c in z1.cards:
+        answer_right(c)
+    assert "unlocks 02" not in z1.score.value and "02 \u00b7 Limits of the cloud, whose quiz you had already mastered, is now mastered too" in z1.score.value
+    assert progress.node_states()["02"] == "mastered"
+
+
+# ---------------------------------------------------------------- predict / reveal, errors ----------
 
 
 def test_predict_then_reveal(bank_dir, monkeypatch):
@@ -261,6 +481,10 @@ def test_wrong_ids_and_types_are_one_sentence(bank_dir):
         Q.reveal("01.multi", 3)
     with pytest.raises(CourseError, match="should look like"):
         Q.reveal("guess", 3)
+    with pytest.raises(CourseError, match="learner id"):
+        B.option_order("01.single", 4, "")
+    with pytest.raises(CourseError, match="attempt number"):
+        B.option_order("01.single", 4, "ana", -1)
     (bank_dir / "01.json").write_text('{"notebook": "01",\n "questions": [}')
     with pytest.raises(CourseError, match="01.json is not valid JSON \\(line 2"):
         Q.quiz("01")
@@ -268,8 +492,8 @@ def test_wrong_ids_and_types_are_one_sentence(bank_dir):
 
 def test_grade_rejects_answers_of_the_wrong_shape():
     single, multi, _num, pred = BANK["questions"]
-    with pytest.raises(CourseError, match="one option index from 0 to 2"):
-        Q.grade(single, 3)
+    with pytest.raises(CourseError, match="one option index from 0 to 3"):
+        Q.grade(single, 4)
     with pytest.raises(CourseError, match="option indices from 0 to 3"):
         Q.grade(multi, [0, 7])
     with pytest.raises(CourseError, match="predict question"):
@@ -292,19 +516,17 @@ def test_within_tolerance_counts_the_edge_despite_float_rounding():
     assert Q.within_tolerance(4, 4, 0) and not Q.within_tolerance(4.01, 4, 0)
 
 
-def test_the_real_bank_00_builds_and_passes(monkeypatch, tmp_path):
+# ---------------------------------------------------------------- the real banks --------------------
+
+
+@pytest.mark.parametrize("notebook", [f"0{i}" for i in range(9)])
+def test_every_real_bank_builds_shuffled_and_can_be_mastered(notebook, monkeypatch, tmp_path):
     monkeypatch.setenv(progress.ENV_VAR, str(tmp_path / "p.json"))
     monkeypatch.setattr(progress, "_memory", None)
-    z = Q.make_quiz("00")
+    z = Q.make_quiz(notebook)
     for c in z.cards:
-        opts = c.q.get("options", [])
-        if c.radio is not None:
-            c.radio.value = next(i for i, o in enumerate(opts) if o["correct"])
-        elif c.boxes:
-            for b, o in zip(c.boxes, opts, strict=True):
-                b.value = o["correct"]
-        else:
-            c.entry.value = str(c.q["answer"])
-        c.check_button.click()
-    assert z.points == len(z.cards) and "Passed" in z.score.value and "node 01" in z.score.value
-    assert progress.load()["quizzes"]["00"]["passed"] is True
+        if c.order is not None:  # the shown options are the stored ones, reordered
+            assert [c.stored["options"][i] for i in c.order] == c.q["options"]
+        answer_right(c)
+    assert z.points == len(z.cards) and "Mastered" in z.score.value
+    assert progress.load()["quizzes"][notebook]["mastered"] is True

@@ -5,8 +5,10 @@
                                                         Python (e.g. a venv with notebook<7 and
                                                         ipywidgets==7.7.1, as on Colab)
 
-It answers all five questions (one wrongly first), checks that the feedback appears and that
-the pass reaches the progress file, and saves a screenshot (build/test-artefacts/quiz-<front end>.png).
+It answers all six questions (one wrongly first, options clicked by their text since each learner
+sees them in their own order), checks that the feedback appears, that the round masters the quiz
+and reaches the progress file, and that Retry re-opens every question; it saves a screenshot
+(build/test-artefacts/quiz-<front end>.png).
 tests/test_browser.py runs the JupyterLab case. Offline: loopback only, update checks off.
 """
 
@@ -104,7 +106,7 @@ def notebook_server(folder: Path, python: str = sys.executable, classic: bool = 
 
 
 def drive_quiz(url: str, token: str, screenshot: Path, classic: bool = False) -> None:
-    """Open the notebook, run the cell, answer the quiz (one wrong try) and keep a screenshot."""
+    """Open the notebook, run the cell, answer the quiz (one wrong try), keep a screenshot, then Retry."""
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as p:
@@ -128,37 +130,45 @@ def drive_quiz(url: str, token: str, screenshot: Path, classic: bool = False) ->
             # The front end draws the widget, not the static copy that shares its output.
             expect(page.get_by_text("Show the answer")).to_have_count(0)
             cards = quiz.locator(".cvea-card")
-            expect(cards).to_have_count(5)
+            expect(cards).to_have_count(6)
+            # Options are shuffled per learner, so each one is clicked by its text, never by its letter.
 
             # Question 1, right: the chosen option's feedback and the explanation appear.
-            cards.nth(0).get_by_text("B. On the doorbell itself").click()
+            cards.nth(0).get_by_text("On the doorbell itself").click()
             cards.nth(0).get_by_role("button", name="Check").click()
             expect(cards.nth(0).get_by_text("Yes: the model goes to the data")).to_be_visible(timeout=10_000)
             expect(cards.nth(0).get_by_text("Why:")).to_be_visible()
-            # Question 3, wrong first: feedback on that option, the answer not given away.
-            cards.nth(2).get_by_text("A. By opening the lesson's notebook").click()
+            # Question 3, wrong first: feedback on that option, the answer not given away, a warning instead.
+            cards.nth(2).get_by_text("It counts twice, because you corrected a mistake").click()
             cards.nth(2).get_by_role("button", name="Check").click()
             expect(cards.nth(2).get_by_text("Not this one.")).to_be_visible(timeout=10_000)
-            expect(cards.nth(2).get_by_text("Opening a lesson is where you start")).to_be_visible()
+            expect(cards.nth(2).get_by_text("Every question is worth one point at most")).to_be_visible()
             expect(cards.nth(2).get_by_text("Why:")).to_have_count(0)
-            # Question 2 (several right), 4 (a number) and 5, right: 4 of 5 points pass.
-            for index in (0, 2, 3):
-                cards.nth(1).locator("input[type='checkbox']").nth(index).check()
+            expect(cards.nth(2).get_by_text("One more miss of this question shows its answer", exact=False)).to_be_visible()
+            # Question 2 (four of five right), 4, 5 (a number) and 6, right: 5 of 6 points master it.
+            for text in ("A reply no longer waits", "Fewer bytes cross the network", "The device keeps working",
+                         "Raw camera and microphone data"):
+                cards.nth(1).get_by_text(text).click()
             cards.nth(1).get_by_role("button", name="Check").click()
             expect(cards.nth(1).get_by_text("Right: you found every correct option")).to_be_visible(timeout=10_000)
-            cards.nth(3).locator("input[type='text']").fill("4")
+            cards.nth(3).get_by_text("When 02 (the end of the cloud branch) and 03 are both mastered").click()
             cards.nth(3).get_by_role("button", name="Check").click()
             expect(cards.nth(3).get_by_text("Right.")).to_be_visible(timeout=10_000)
-            cards.nth(4).get_by_text("D. Both: train in the cloud").click()
+            cards.nth(4).locator("input[type='text']").fill("4")
             cards.nth(4).get_by_role("button", name="Check").click()
-            expect(quiz.get_by_text("Passed with 4 / 5 (80%)")).to_be_visible(timeout=10_000)
+            expect(cards.nth(4).get_by_text("Right.")).to_be_visible(timeout=10_000)
+            cards.nth(5).get_by_text("Both: train in the cloud").click()
+            cards.nth(5).get_by_role("button", name="Check").click()
+            expect(quiz.get_by_text("Mastered with 5 / 6 (83%)")).to_be_visible(timeout=10_000)
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             output.screenshot(path=str(screenshot))
-            # Retry re-opens only the missed question.
-            quiz.get_by_role("button", name="Retry the missed ones").click()
+            # Retry asks every question again, right ones included, in a new order.
+            quiz.get_by_role("button", name="Retry").click()
             expect(cards.nth(2).get_by_text("Not this one.")).to_have_count(0, timeout=10_000)
             expect(cards.nth(2).get_by_role("button", name="Check")).to_be_enabled()
-            expect(cards.nth(0).get_by_role("button", name="Check")).to_be_disabled()
+            expect(cards.nth(0).get_by_role("button", name="Check")).to_be_enabled()
+            expect(cards.nth(0).get_by_text("Yes: the model goes to the data")).to_have_count(0)
+            expect(quiz.get_by_text("0 of 6 checked", exact=False)).to_be_visible()
         finally:
             browser.close()
 

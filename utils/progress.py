@@ -1,33 +1,66 @@
 """The Architecture Tree: which of the course's eight nodes a learner has mastered, saved between sessions.
 
-Each lesson 01-08 is one node. Node 01 is open from the start; passing a lesson's quiz
-(``utils.quiz.quiz("NN")``) masters node NN and unlocks the next one. Progress lives in a small
-JSON file, ``~/.cloud_vs_edge_ai/progress.json`` by default, or wherever the environment
-variable ``COURSE_PROGRESS_FILE`` points. It holds quiz scores and nothing personal::
+Each lesson 01-08 is one node, and the tree has the seed's three branches::
 
-    {"version": 1, "quizzes": {"01": {"passed": true, "score": 0.8, "rounds": 1}}}
+    cloud branch   01 The cloud AI paradigm -> 02 Limits of the cloud
+    edge branch    03 Edge AI and TinyML -> 05 Training -> 06 Quantization -> 07 On-device inference
+    both branches  04 Privacy by design   (needs 02 and 03)
+                   08 The hybrid architecture   (needs 02 and 07)
 
-A missing file means a fresh start. A corrupt one is kept aside as ``progress.json.corrupt``,
-the learner is told once, and the course starts fresh. If the file cannot be written
-(a read-only home folder), progress is kept for this session only, again with one notice.
-``reset()`` forgets everything. ``show_tree()`` draws the tree at the end of every lesson.
+The two roots, 01 and 03, are open from the start. A node is **unlocked** when all its parents
+(``PARENTS``) are mastered, and **mastered** when it is unlocked and its quiz has been mastered:
+passed (score >= the bank's pass mark, 80 %) counting only the answers given before that
+question's answer was shown (``utils.quiz`` shows it after repeated misses). A quiz mastered while
+its node is still locked is kept, and the node turns mastered as soon as its parents are. A locked
+node never stops anyone running its notebook: the tree only says which nodes to finish first.
+
+Progress lives in a small JSON file, ``~/.cloud_vs_edge_ai/progress.json`` by default, or wherever
+the environment variable ``COURSE_PROGRESS_FILE`` points. It holds a random learner id (made once,
+here, and used only to shuffle each learner's quiz options), quiz results, and per question how
+often it was missed and whether its answer was shown; nothing personal::
+
+    {"version": 2, "learner": "5f0c...", "quizzes": {"01": {"passed": true, "mastered": true,
+     "score": 0.8, "rounds": 2, "questions": {"01.inference-def": {"misses": 1, "revealed": false}}}}}
+
+Version 1 files (no learner id, no ``mastered``) load as they are: a quiz they record as passed
+counts as mastered, since it was passed under the rules of its time. A missing file means a fresh
+start. A corrupt one is kept aside as ``progress.json.corrupt``, the learner is told once, and the
+course starts fresh. If the file cannot be written (a read-only home folder), progress is kept for
+this session only, again with one notice. ``reset()`` forgets everything. ``show_tree()`` draws the
+tree at the end of every lesson.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import tempfile
 from pathlib import Path
 
 from utils.errors import CourseError
 
-VERSION = 1
+VERSION = 2
 ENV_VAR = "COURSE_PROGRESS_FILE"
 DEFAULT_FILE = Path("~/.cloud_vs_edge_ai/progress.json")
 
 # The states a node can be in, as show_tree() draws them.
 LOCKED, UNLOCKED, MASTERED = "locked", "unlocked", "mastered"
+
+# The tree: each node's parents, all of which must be mastered before it unlocks. Training (05)
+# grows on the edge branch, because its model is built for the device; 04 and 08 need both branches.
+PARENTS: dict[str, tuple[str, ...]] = {
+    "01": (),
+    "02": ("01",),
+    "03": (),
+    "04": ("02", "03"),
+    "05": ("03",),
+    "06": ("05",),
+    "07": ("06",),
+    "08": ("02", "07"),
+}
+BRANCH = {"01": "cloud", "02": "cloud", "03": "edge", "05": "edge", "06": "edge", "07": "edge",
+          "04": "both", "08": "both"}
 
 # Notices already given in this session (one each: a corrupt or unwritable file is said once).
 _told: set[str] = set()
@@ -54,15 +87,37 @@ def nodes() -> list[tuple[str, str]]:
     return [(nid, title) for nid, _, title in NOTEBOOKS if nid != "00"]
 
 
+def parents(notebook: str) -> tuple[str, ...]:
+    """The nodes that must be mastered before ``notebook``'s node unlocks (none for the roots 01 and 03)."""
+    _check_id(notebook)
+    return PARENTS.get(notebook, ())
+
+
+def children(notebook: str) -> list[str]:
+    """The nodes that have ``notebook`` among their parents."""
+    _check_id(notebook)
+    return [nid for nid, ps in PARENTS.items() if notebook in ps]
+
+
 def _fresh() -> dict:
     return {"version": VERSION, "quizzes": {}}
 
 
 def _valid(state: object) -> bool:
-    """True for a progress document this version understands."""
+    """True for a progress document this version understands (version 1 or 2)."""
     if not isinstance(state, dict) or not isinstance(state.get("quizzes"), dict):
         return False
     return all(isinstance(k, str) and isinstance(v, dict) for k, v in state["quizzes"].items())
+
+
+def _upgrade(state: dict) -> dict:
+    """Bring a version 1 document to version 2 in memory: a quiz it passed counts as mastered."""
+    version = state.get("version", 1)
+    if not isinstance(version, int) or isinstance(version, bool) or version < VERSION:
+        for entry in state["quizzes"].values():
+            entry.setdefault("mastered", bool(entry.get("passed")))
+        state["version"] = VERSION
+    return state
 
 
 def load() -> dict:
@@ -78,7 +133,7 @@ def load() -> dict:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
         problem = f"it is not readable JSON ({type(err).__name__})"
     if problem is None:
-        return state
+        return _upgrade(state)
     aside = path.with_name(path.name + ".corrupt")
     try:
         os.replace(path, aside)
@@ -117,7 +172,7 @@ def save(state: dict) -> Path | None:
 
 
 def reset() -> None:
-    """Forget all progress (the quizzes of every lesson) and start the tree again at node 01."""
+    """Forget all progress (every quiz, every shown answer) and start the tree again at its roots, 01 and 03."""
     global _memory
     _memory = None
     _told.clear()
@@ -128,7 +183,7 @@ def reset() -> None:
         pass
     except OSError as err:
         raise CourseError(f"Cannot delete the progress file {path}: {err.strerror}.") from None
-    print("Progress reset: the Architecture Tree starts again at node 01.")
+    print("Progress reset: the Architecture Tree starts again at its roots, 01 and 03.")
 
 
 def _check_id(notebook: str) -> str:
@@ -139,114 +194,282 @@ def _check_id(notebook: str) -> str:
     return notebook
 
 
-def record_quiz(notebook: str, score: float, passed: bool) -> dict:
-    """Save one finished quiz round; a pass masters the notebook's node for good.
+def _check_question(qid: str) -> str:
+    if not isinstance(qid, str) or len(qid) < 4 or qid[2] != ".":
+        raise CourseError(f"Question id {qid!r} should look like '02.camera-gb'.")
+    _check_id(qid[:2])
+    return qid
 
-    Returns what changed: ``{"mastered": bool, "newly_mastered": bool, "unlocked": next id or None}``.
+
+def _entry(state: dict, notebook: str) -> dict:
+    return state["quizzes"].setdefault(notebook, {"passed": False, "mastered": False, "score": 0.0, "rounds": 0})
+
+
+def _questions(entry: dict) -> dict:
+    """The per-question records of a quiz entry (a damaged one is replaced by an empty dict)."""
+    if not isinstance(entry.get("questions"), dict):
+        entry["questions"] = {}
+    return entry["questions"]
+
+
+def _record(state: dict, qid: str) -> dict:
+    questions = _questions(_entry(state, qid[:2]))
+    if not isinstance(questions.get(qid), dict):
+        questions[qid] = {}
+    return questions[qid]
+
+
+# ----------------------------------------------------------------------------- the learner
+def learner_id() -> str:
+    """This learner's random id, made once and saved: it fixes the order of their quiz options.
+
+    Stable across restarts (it is in the progress file), different for every learner (16 random
+    hex digits). It says nothing about the person; ``reset()`` forgets it with everything else.
+    """
+    state = load()
+    ident = state.get("learner")
+    if not (isinstance(ident, str) and ident.strip()):
+        ident = secrets.token_hex(8)
+        state["learner"] = ident
+        save(state)
+    return ident
+
+
+# ----------------------------------------------------------------------------- questions
+def question_record(qid: str, state: dict | None = None) -> dict:
+    """``{"misses": int, "revealed": bool}`` for question ``qid`` ('02.gb-per-day'): its history for this learner."""
+    _check_question(qid)
+    state = load() if state is None else state
+    questions = state["quizzes"].get(qid[:2], {}).get("questions")
+    record = questions.get(qid) if isinstance(questions, dict) else None
+    record = record if isinstance(record, dict) else {}
+    misses = record.get("misses", 0)
+    return {"misses": misses if isinstance(misses, int) and not isinstance(misses, bool) and misses > 0 else 0,
+            "revealed": bool(record.get("revealed"))}
+
+
+def record_miss(qid: str) -> int:
+    """Count one answer to ``qid`` that was not fully right; returns how many misses it has now."""
+    _check_question(qid)
+    state = load()
+    count = question_record(qid, state)["misses"] + 1
+    record = _record(state, qid)
+    record["misses"] = count
+    record.setdefault("revealed", False)
+    save(state)
+    return record["misses"]
+
+
+def record_reveal(qid: str) -> None:
+    """Remember that the answer of ``qid`` was shown: from now on it never counts toward mastery."""
+    _check_question(qid)
+    state = load()
+    record = _record(state, qid)
+    record.setdefault("misses", 0)
+    record["revealed"] = True
+    save(state)
+
+
+def revealed(notebook: str, state: dict | None = None) -> set[str]:
+    """The ids of ``notebook``'s questions whose answer this learner has been shown."""
+    _check_id(notebook)
+    state = load() if state is None else state
+    questions = state["quizzes"].get(notebook, {}).get("questions")
+    questions = questions if isinstance(questions, dict) else {}
+    return {qid for qid, rec in questions.items() if isinstance(rec, dict) and rec.get("revealed")}
+
+
+# ----------------------------------------------------------------------------- quizzes and the tree
+def rounds(notebook: str, state: dict | None = None) -> int:
+    """How many rounds of ``notebook``'s quiz were finished (every question checked)."""
+    _check_id(notebook)
+    state = load() if state is None else state
+    n = state["quizzes"].get(notebook, {}).get("rounds", 0)
+    return n if isinstance(n, int) and not isinstance(n, bool) and n > 0 else 0
+
+
+def record_quiz(notebook: str, score: float, passed: bool, mastered: bool | None = None) -> dict:
+    """Save one finished quiz round: its score, whether it passed, and whether it masters the quiz.
+
+    ``mastered`` is whether the round passed counting only answers given before their answer was
+    shown (``utils.quiz`` works it out); None means the same as ``passed``. A mastered quiz stays
+    mastered. Returns what changed: ``{"passed", "mastered", "newly_mastered": bool, "state": the
+    node's state now, "unlocked": [nodes this round opened], "also_mastered": [locked nodes whose quiz
+    was already mastered and that are mastered now], "waiting_for": [parents still to master]}``.
     """
     _check_id(notebook)
     if isinstance(score, bool) or not isinstance(score, (int, float)) or not 0 <= score <= 1:
         raise CourseError(f"A quiz score must be a fraction between 0 and 1, got {score!r}.")
+    mastered = passed if mastered is None else mastered
+    if mastered and not passed:
+        raise CourseError("A quiz round cannot master a node without passing it.")
     state = load()
-    entry = state["quizzes"].setdefault(notebook, {"passed": False, "score": 0.0, "rounds": 0})
-    before = bool(entry.get("passed"))
-    entry["rounds"] = int(entry.get("rounds", 0)) + 1
+    before = node_states(state)
+    entry = _entry(state, notebook)
+    was = bool(entry.get("mastered"))
+    entry["rounds"] = rounds(notebook, state) + 1
     entry["score"] = max(float(entry.get("score", 0.0)), round(float(score), 4))
-    entry["passed"] = before or bool(passed)
+    entry["passed"] = bool(entry.get("passed")) or bool(passed)
+    entry["mastered"] = was or bool(mastered)
     save(state)
-    ids = [nid for nid, _ in nodes()]
-    following = ids[ids.index(notebook) + 1] if notebook in ids and notebook != ids[-1] else None
-    if notebook == "00":
-        following = ids[0]
+    after = node_states(state)
     return {
-        "mastered": entry["passed"],
-        "newly_mastered": entry["passed"] and not before,
-        "unlocked": following if entry["passed"] else None,
+        "passed": entry["passed"],
+        "mastered": entry["mastered"],
+        "newly_mastered": entry["mastered"] and not was,
+        "state": after.get(notebook),
+        "unlocked": [n for n in after if before[n] == LOCKED and after[n] == UNLOCKED],
+        "also_mastered": [n for n in after if n != notebook and before[n] != MASTERED and after[n] == MASTERED],
+        "waiting_for": waiting_for(notebook, state) if notebook in PARENTS else [],
     }
 
 
 def is_mastered(notebook: str, state: dict | None = None) -> bool:
-    """Whether the quiz of ``notebook`` has been passed."""
+    """Whether the quiz of ``notebook`` has been mastered (passed without shown answers counting)."""
     _check_id(notebook)
     state = load() if state is None else state
-    return bool(state["quizzes"].get(notebook, {}).get("passed"))
+    return bool(state["quizzes"].get(notebook, {}).get("mastered"))
 
 
 def node_states(state: dict | None = None) -> dict[str, str]:
-    """Each node's state: mastered (quiz passed), unlocked (node 01, or the one after a mastered node), locked."""
+    """Each node's state: mastered (unlocked and its quiz mastered), unlocked (every parent mastered), or locked."""
     state = load() if state is None else state
-    result, previous_mastered = {}, True
-    for nid, _ in nodes():
-        if is_mastered(nid, state):
-            result[nid] = MASTERED
-        elif previous_mastered:
-            result[nid] = UNLOCKED
+    result: dict[str, str] = {}
+    for nid, _ in nodes():  # course order lists every parent before its children
+        if all(result.get(p) == MASTERED for p in PARENTS[nid]):
+            result[nid] = MASTERED if is_mastered(nid, state) else UNLOCKED
         else:
             result[nid] = LOCKED
-        previous_mastered = result[nid] == MASTERED
     return result
 
 
+def waiting_for(notebook: str, state: dict | None = None) -> list[str]:
+    """The parents of ``notebook`` that are not mastered yet (empty when its node is unlocked)."""
+    states = node_states(state)
+    return [p for p in parents(notebook) if states[p] != MASTERED]
+
+
+def _ids(ids) -> str:
+    ids = list(ids)
+    return ids[0] if len(ids) == 1 else ", ".join(ids[:-1]) + " and " + ids[-1]
+
+
+def unlock_rule(notebook: str) -> str:
+    """What unlocks ``notebook``'s node, in a few words ('open from the start', 'unlocked by mastering 02 and 03')."""
+    ps = parents(notebook)
+    return "open from the start" if not ps else f"unlocked by mastering {_ids(ps)}"
+
+
+def node_note(notebook: str, state: dict | None = None) -> str:
+    """One sentence on a node: its state, what unlocks it, and for a locked node which nodes to finish first."""
+    state = load() if state is None else state
+    title = dict(nodes())[_check_id(notebook)]
+    st = node_states(state)[notebook]
+    if st == MASTERED:
+        return f"Node {notebook} \u00b7 {title} is mastered."
+    if st == UNLOCKED:
+        return f"Node {notebook} \u00b7 {title} is open ({unlock_rule(notebook)}): master its quiz to master it."
+    done = " Its quiz is already mastered: it counts as soon as they are." if is_mastered(notebook, state) else ""
+    return (f"Node {notebook} \u00b7 {title} is locked: finish {_ids(waiting_for(notebook, state))} first "
+            f"({unlock_rule(notebook)}). The lesson and its quiz still work.{done}")
+
+
 def summary(state: dict | None = None) -> str:
-    """One line for the learner: how many nodes are mastered and which ones are open next."""
+    """One line for the learner: how many nodes are mastered, which are open, and what each locked one waits for."""
+    state = load() if state is None else state
     states = node_states(state)
     titles = dict(nodes())
     done = [n for n, s in states.items() if s == MASTERED]
     open_ = [f"{n} {titles[n]}" for n, s in states.items() if s == UNLOCKED]
+    locked = [f"{n} (finish {_ids(waiting_for(n, state))})" for n, s in states.items() if s == LOCKED]
     text = f"{len(done)} of {len(states)} nodes mastered"
     if open_:
-        text += f"; open next: {', '.join(open_)}"
-    else:
+        text += f"; open now: {', '.join(open_)}"
+    if locked:
+        text += f"; locked: {', '.join(locked)}"
+    if not open_ and not locked:
         text += "; the whole tree is mastered"
     return text + "."
 
 
+# ----------------------------------------------------------------------------- drawing
+# Where each node sits: (column, level). Columns: 0 cloud branch, 1 both branches, 2 edge branch.
+_LAYOUT = {"01": (0, 0), "02": (0, 1), "03": (2, 0), "05": (2, 1), "06": (2, 2), "07": (2, 3),
+           "04": (1, 2), "08": (1, 4)}
+_X = (1.75, 5.0, 8.25)
+_W, _H, _DY = 3.05, 0.86, 1.3
+
+
+def _edge_path(parent: str, child: str) -> list[tuple[float, float]]:
+    """The wood between two nodes, as an elbow that stays clear of the other boxes."""
+    (pc, pl), (cc, cl) = _LAYOUT[parent], _LAYOUT[child]
+    px, py, cx, cy = _X[pc], pl * _DY, _X[cc], cl * _DY
+    if pc == cc:  # straight up the branch
+        return [(px, py + _H / 2), (cx, cy - _H / 2)]
+    if pl == 0 and pc == 2:  # the edge root's own branch grows above it: leave from its side, enter from below
+        return [(px - _W / 2, py), (cx, py), (cx, cy - _H / 2)]
+    side = cx - _W / 2 if px < cx else cx + _W / 2  # up its branch, then across into the box's side
+    return [(px, py + _H / 2), (px, cy), (side, cy)]
+
+
 def tree_figure(state: dict | None = None, highlight: str | None = None):
-    """A matplotlib figure of the Architecture Tree: a trunk with the eight nodes as leaves, 01 at the root."""
+    """A matplotlib figure of the Architecture Tree: two roots (01 cloud, 03 edge), three branches."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import FancyBboxPatch
 
     from utils import style
 
+    state = load() if state is None else state
     states = node_states(state)
     look = {
-        MASTERED: {"face": style.HYBRID, "edge": style.HYBRID, "text": "white", "tag": "\u2713 mastered"},
-        UNLOCKED: {"face": "white", "edge": style.EDGE, "text": "#222222", "tag": "open: pass its quiz to master it"},
-        LOCKED: {"face": "#eeeeee", "edge": "#bbbbbb", "text": "#999999", "tag": "locked"},
+        MASTERED: {"face": style.HYBRID, "edge": style.HYBRID, "text": "white"},
+        UNLOCKED: {"face": "white", "edge": style.EDGE, "text": "#222222"},
+        LOCKED: {"face": "#eeeeee", "edge": "#bbbbbb", "text": "#777777"},
     }
-    items = nodes()
-    fig, ax = plt.subplots(figsize=(7.4, 5.6))
+    fig, ax = plt.subplots(figsize=(9.2, 6.6))
     ax.set_xlim(0, 10)
-    ax.set_ylim(-0.2, len(items) + 0.6)
+    ax.set_ylim(-1.0, 4 * _DY + 0.75)
     ax.axis("off")
-    # The trunk grows upwards from the cloud (01) to the hybrid system (08); mastered wood is green.
-    for i, (nid, _) in enumerate(items):
-        grown = states[nid] == MASTERED
-        ax.plot([5, 5], [i + 0.05, i + 1], color=style.HYBRID if grown else "#cccccc", lw=5 if grown else 3,
-                solid_capstyle="round", zorder=1)
-    for i, (nid, title) in enumerate(items):
-        y, left = i + 0.55, i % 2 == 0
-        st = look[states[nid]]
-        x0 = 0.35 if left else 5.65
-        ax.plot([5, x0 + 4.0 if left else x0], [y - 0.25, y], color=st["edge"], lw=2, zorder=1)
-        box = FancyBboxPatch((x0, y - 0.36), 4.0, 0.72, boxstyle="round,pad=0.02,rounding_size=0.18",
-                             facecolor=st["face"], edgecolor=st["edge"],
-                             lw=3 if nid == highlight else 1.6, zorder=2)
+    for child, ps in PARENTS.items():
+        for p in ps:
+            grown = states[p] == MASTERED
+            xs, ys = zip(*_edge_path(p, child), strict=True)
+            ax.plot(xs, ys, color=style.HYBRID if grown else "#c8c8c8", lw=4 if grown else 2.2,
+                    solid_capstyle="round", solid_joinstyle="round", zorder=1)
+    for nid, title in nodes():
+        col, level = _LAYOUT[nid]
+        x, y = _X[col], level * _DY
+        st, colours = states[nid], look[states[nid]]
+        rule = unlock_rule(nid)
+        if st == MASTERED:
+            tag = "\u2713 mastered"
+        elif st == UNLOCKED:
+            tag = "open: master its quiz"
+        else:
+            tag = f"locked: finish {_ids(waiting_for(nid, state))} first"
+            rule = "its quiz is already mastered" if is_mastered(nid, state) else rule
+        box = FancyBboxPatch((x - _W / 2, y - _H / 2), _W, _H, boxstyle="round,pad=0.02,rounding_size=0.15",
+                             facecolor=colours["face"], edgecolor=colours["edge"],
+                             lw=3.2 if nid == highlight else 1.6, zorder=2)
         ax.add_patch(box)
-        ax.text(x0 + 0.2, y + 0.1, f"{nid}  {title}", color=st["text"], fontsize=10.5, fontweight="bold",
+        left = x - _W / 2 + 0.14
+        ax.text(left, y + 0.22, f"{nid}  {title}", color=colours["text"], fontsize=9.5, fontweight="bold",
                 va="center", ha="left", zorder=3)
-        ax.text(x0 + 0.2, y - 0.19, st["tag"], color=st["text"], fontsize=8.5, va="center", ha="left",
-                zorder=3)
+        ax.text(left, y - 0.03, tag, color=colours["text"], fontsize=8.2, va="center", ha="left", zorder=3)
+        ax.text(left, y - 0.25, rule, color=colours["text"], fontsize=7.6, va="center", ha="left",
+                style="italic", zorder=3)
+    for col, label, colour in ((0, "cloud branch", style.CLOUD), (2, "edge branch", style.EDGE)):
+        ax.text(_X[col], -_H / 2 - 0.25, label, ha="center", va="center", fontsize=9, color=colour, fontweight="bold")
+    ax.text(_X[1], -_H / 2 - 0.25, "04 and 08 need both", ha="center", va="center", fontsize=9,
+            color=style.HYBRID, fontweight="bold")
     done = sum(s == MASTERED for s in states.values())
-    ax.set_title(f"Architecture Tree: {done} of {len(items)} nodes mastered", fontsize=12, loc="left")
-    ax.text(9.9, -0.1, "from the cloud (01) to the hybrid system (08)", ha="right", va="center", fontsize=8.5,
-            color="#777777")
+    ax.set_title(f"Architecture Tree: {done} of {len(states)} nodes mastered", fontsize=12, loc="left")
     fig.tight_layout()
     return fig
 
 
 def show_tree(highlight: str | None = None) -> None:
-    """Draw the Architecture Tree with this learner's progress, and say in one line what is open next."""
+    """Draw the Architecture Tree with this learner's progress, and say in one line what is open and what waits."""
     import matplotlib.pyplot as plt
     from IPython.display import display
 

@@ -1,9 +1,21 @@
-"""Quizzes: question banks as data, graded with per-option feedback, drawn as ipywidgets.
+"""Quizzes drawn as ipywidgets: per-option feedback, each learner's option order, mastery that is earned.
 
-Every lesson ends with ``quiz("NN")``: the questions of ``data/quizzes/NN.json`` (schema in
-CONTRIBUTING.md, "Question banks") as cards with a Check button each, feedback on every
-option the learner chose, a running score and a Retry button. Passing (score >= the bank's
-``pass_mark``) masters the lesson's node of the Architecture Tree (``utils.progress``).
+Every lesson ends with ``quiz("NN")``: the questions of ``data/quizzes/NN.json`` (loaded, checked
+and graded by ``utils.quiz_bank``) as cards with a Check button each, feedback on every option the
+learner chose, a running score and a Retry button.
+
+- **Order.** Each learner sees the options of a single or multiple-select question in their own
+  order, derived from a random learner id kept in the progress file: the same after a restart,
+  different for the next learner, new on every Retry. Letters, feedback, the answer key and the
+  static copy all follow the order shown.
+- **Rounds.** A round ends when every question is checked. Retry starts a new one: all the
+  questions again, options reshuffled.
+- **Shown answers.** After ``REVEAL_AFTER`` misses of a question (counted across rounds and
+  sessions) its full answer is shown, so nobody stays stuck; from then on it still scores, but
+  never again counts toward mastery.
+- **Mastery.** A round passes at the bank's ``pass_mark``; it masters the quiz when it passes
+  counting only the answers given before their answer was shown. Mastering a quiz masters its node
+  of the Architecture Tree once the node's parents are mastered (``utils.progress``).
 
 Mid-lesson, ``predict("NN.slug")`` asks the learner to lock in a guess before an experiment
 and ``reveal("NN.slug", observed)`` puts the measured result beside it.
@@ -18,34 +30,40 @@ widget state and fall back to the static copy, so an exported lesson still teach
 from __future__ import annotations
 
 import html
-import json
 import math
 import re
-from dataclasses import dataclass, field
-from pathlib import Path
 
 from utils.display import display_with_static_copy
 from utils.errors import CourseError
+from utils.quiz_bank import (
+    LETTERS,
+    TYPES,
+    Grade,
+    bank_path,
+    grade,
+    load_bank,
+    options,
+    parse_number,
+    question,
+    shuffled,
+    validate_bank,
+    validate_question,
+    within_tolerance,
+)
 
-TYPES = ("single", "multiple", "numeric", "predict")
-LETTERS = "ABCDEFGHIJ"
+# Re-exported: the bank functions were defined here before utils.quiz_bank held them.
+__all__ = ["CSS", "LETTERS", "REVEAL_AFTER", "TYPES", "Card", "Grade", "Prediction", "Quiz", "bank_path", "grade",
+           "load_bank", "make_quiz", "options", "parse_number", "predict", "question", "quiz", "reveal",
+           "reveal_html", "shuffled", "static_html", "static_text", "validate_bank", "validate_question",
+           "within_tolerance"]
+
 CHECK, CROSS = "\u2714", "\u2718"
-# Two wrong checks of one question and the answer is shown, so nobody stays stuck.
+# The second miss of a question shows its full answer, so nobody stays stuck; a question whose answer
+# has been shown still scores, but no longer counts toward mastery (see Card.check).
 REVEAL_AFTER = 2
 
 RIGHT, WRONG, PARTIAL, MUTED = "#1b7a3a", "#a4262c", "#8a5a00", "#6a6a6a"
 BG = {RIGHT: "#e9f6ee", WRONG: "#fdeced", PARTIAL: "#fff5e0", MUTED: "#f3f3f3"}
-
-# Fields each kind of question may have (anything else is a typo the bank test reports).
-_COMMON = {"id", "type", "prompt", "explanation", "source"}
-_FIELDS = {
-    "single": _COMMON | {"options"},
-    "multiple": _COMMON | {"options"},
-    "numeric": _COMMON | {"answer", "tolerance", "unit", "feedback_low", "feedback_high"},
-    "predict": _COMMON | {"options", "answer"},
-}
-_BANK_FIELDS = {"notebook", "pass_mark", "questions", "title", "source"}
-_ID = re.compile(r"^\d\d\.[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 # In-session guesses from predict(), read by reveal(); never saved (a stale guess would mislead).
 _guesses: dict[str, int] = {}
@@ -69,238 +87,6 @@ CSS = """<style>
 .cvea-fb summary {display: list-item; cursor: pointer; color: #3b75af; margin: 4px 0;}
 .cvea-quiz code, .cvea-static code {background: #eef1f4; border-radius: 3px; padding: 0 3px;}
 </style>"""
-
-
-# ---------------------------------------------------------------- banks ----------------------------
-
-
-def _bank_dir() -> Path:
-    from utils.course import find_root
-
-    return find_root(Path(__file__).parent) / "data" / "quizzes"
-
-
-def _is_number(x) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
-
-
-def _text(x) -> bool:
-    return isinstance(x, str) and bool(x.strip())
-
-
-def validate_question(q, source: str, notebook: str | None = None) -> None:
-    """Raise one sentence naming ``source`` and the question id when ``q`` breaks the bank schema."""
-    if not isinstance(q, dict):
-        raise CourseError(f"{source}: every question must be a JSON object, found {type(q).__name__}.")
-    ident = q.get("id")
-    where = f"{source}, question {ident!r}"
-    if not isinstance(ident, str) or not _ID.match(ident):
-        raise CourseError(f"{where}: the id must look like 'NN.some-slug' (lower case, digits, hyphens).")
-    if notebook is not None and not ident.startswith(notebook + "."):
-        raise CourseError(f"{where}: the id must start with the bank's notebook number {notebook!r}.")
-    kind = q.get("type")
-    if kind not in TYPES:
-        raise CourseError(f"{where}: type {kind!r} is not one of {', '.join(TYPES)}.")
-    unknown = sorted(set(q) - _FIELDS[kind])
-    if unknown:
-        raise CourseError(f"{where}: unknown field(s) {', '.join(unknown)} for a {kind} question (a typo?).")
-    for name in ("prompt", "explanation"):
-        if not _text(q.get(name)):
-            raise CourseError(f"{where}: needs a non-empty {name!r}.")
-    if kind == "numeric":
-        if not _is_number(q.get("answer")):
-            raise CourseError(f"{where}: a numeric question needs a number 'answer'.")
-        if not _is_number(q.get("tolerance")) or q["tolerance"] < 0:
-            raise CourseError(f"{where}: a numeric question needs a 'tolerance' >= 0.")
-        if not isinstance(q.get("unit"), str):
-            raise CourseError(f"{where}: a numeric question needs a 'unit' (use \"\" for a pure number).")
-        for name in ("feedback_low", "feedback_high"):
-            if not _text(q.get(name)):
-                raise CourseError(f"{where}: a numeric question needs {name!r} feedback.")
-        return
-    options = q.get("options")
-    if not isinstance(options, list) or len(options) < 2 or len(options) > len(LETTERS):
-        raise CourseError(f"{where}: needs a list of 2 to {len(LETTERS)} 'options'.")
-    texts = []
-    for i, opt in enumerate(options):
-        label = f"{where}, option {LETTERS[i]}"
-        if kind == "predict" and isinstance(opt, str):
-            opt = {"text": opt}
-        if not isinstance(opt, dict) or not _text(opt.get("text")):
-            raise CourseError(f"{label}: needs a non-empty 'text'.")
-        allowed = {"text", "feedback"} if kind == "predict" else {"text", "correct", "feedback"}
-        if set(opt) - allowed:
-            raise CourseError(f"{label}: unknown field(s) {', '.join(sorted(set(opt) - allowed))}.")
-        if kind != "predict":
-            if not isinstance(opt.get("correct"), bool):
-                raise CourseError(f"{label}: 'correct' must be true or false.")
-            if not _text(opt.get("feedback")):
-                raise CourseError(f"{label}: every option needs 'feedback' saying why it is right or wrong.")
-        elif "feedback" in opt and not _text(opt["feedback"]):
-            raise CourseError(f"{label}: 'feedback', when given, must not be empty.")
-        texts.append(" ".join(opt["text"].lower().split()))
-    if len(set(texts)) != len(texts):
-        raise CourseError(f"{where}: two options have the same text.")
-    if kind == "predict":
-        answer = q.get("answer")
-        if answer is not None and (not isinstance(answer, int) or isinstance(answer, bool)
-                                   or not 0 <= answer < len(options)):
-            raise CourseError(f"{where}: 'answer' of a predict question must be an option index 0-{len(options) - 1}.")
-        return
-    right = sum(opt["correct"] for opt in options)
-    if kind == "single" and right != 1:
-        raise CourseError(f"{where}: a single-choice question needs exactly one correct option, found {right}.")
-    if kind == "multiple" and not 1 <= right < len(options):
-        raise CourseError(f"{where}: a multiple-select question needs at least one correct and one wrong option.")
-
-
-def validate_bank(doc, source: str) -> dict:
-    """Check a whole bank (the parsed JSON of ``source``); returns it, or raises naming file and question."""
-    if not isinstance(doc, dict):
-        raise CourseError(f"{source}: the bank must be a JSON object with 'notebook', 'pass_mark' and 'questions'.")
-    unknown = sorted(set(doc) - _BANK_FIELDS)
-    if unknown:
-        raise CourseError(f"{source}: unknown top-level field(s) {', '.join(unknown)}.")
-    notebook = doc.get("notebook")
-    if not isinstance(notebook, str) or not re.fullmatch(r"\d\d", notebook):
-        raise CourseError(f"{source}: 'notebook' must be a two-digit string such as \"05\".")
-    stem = Path(source).stem
-    if re.fullmatch(r"\d\d", stem) and stem != notebook:
-        raise CourseError(f"{source}: 'notebook' is {notebook!r} but the file is named for {stem!r}.")
-    mark = doc.get("pass_mark")
-    if not _is_number(mark) or not 0 < mark <= 1:
-        raise CourseError(f"{source}: 'pass_mark' must be a fraction in (0, 1], such as 0.8.")
-    questions = doc.get("questions")
-    if not isinstance(questions, list) or not questions:
-        raise CourseError(f"{source}: 'questions' must be a non-empty list.")
-    seen = set()
-    for q in questions:
-        validate_question(q, source, notebook)
-        if q["id"] in seen:
-            raise CourseError(f"{source}, question {q['id']!r}: this id appears twice.")
-        seen.add(q["id"])
-    if not any(q["type"] != "predict" for q in questions):
-        raise CourseError(f"{source}: needs at least one single, multiple or numeric question for the quiz.")
-    return doc
-
-
-def bank_path(notebook: str) -> Path:
-    """The file of notebook ``notebook``'s question bank."""
-    if not isinstance(notebook, str) or not re.fullmatch(r"\d\d", notebook):
-        raise CourseError(f"Quiz id {notebook!r} should be a two-digit notebook number such as \"05\".")
-    return _bank_dir() / f"{notebook}.json"
-
-
-def load_bank(notebook: str) -> dict:
-    """The validated question bank of ``notebook`` (read fresh each time, so edits show at once)."""
-    path = bank_path(notebook)
-    if not path.is_file():
-        raise CourseError(f"No question bank data/quizzes/{path.name} for notebook {notebook!r}.")
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
-        raise CourseError(f"{path.name} is not valid JSON (line {err.lineno}, column {err.colno}).") from None
-    return validate_bank(doc, path.name)
-
-
-def question(qid: str) -> dict:
-    """One question by its id ('NN.slug')."""
-    if not isinstance(qid, str) or not _ID.match(qid):
-        raise CourseError(f"Question id {qid!r} should look like '02.camera-gb'.")
-    bank = load_bank(qid[:2])
-    for q in bank["questions"]:
-        if q["id"] == qid:
-            return q
-    raise CourseError(f"No question {qid!r} in data/quizzes/{qid[:2]}.json.")
-
-
-def _options(q: dict) -> list[dict]:
-    """Options as dicts (predict banks may list plain strings)."""
-    return [{"text": o} if isinstance(o, str) else o for o in q["options"]]
-
-
-# ---------------------------------------------------------------- grading --------------------------
-
-
-@dataclass
-class Grade:
-    """The verdict on one answer: credit in [0, 1] and what to tell the learner."""
-
-    credit: float
-    verdict: str  # "right", "partial" or "wrong"
-    message: str
-    chosen: list[int] = field(default_factory=list)
-
-
-def parse_number(text) -> float | None:
-    """The number a learner typed ('21.6', '21,6', '1,250', '2e6', '21.6 GB'), or None if there is none."""
-    if _is_number(text):
-        return float(text)
-    if not isinstance(text, str):
-        return None
-    s = text.strip().replace("\u2212", "-").replace("_", "")
-    m = re.search(r"[-+]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?", s)
-    if not m:
-        return None
-    token = m.group(0)
-    if re.fullmatch(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d*)?(?:[eE][-+]?\d+)?", token):
-        token = token.replace(",", "")  # thousands separators: 1,250
-    elif token.count(",") == 1 and "." not in token:
-        token = token.replace(",", ".")  # a decimal comma: 21,6
-    try:
-        value = float(token)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
-
-
-def within_tolerance(value: float, answer: float, tolerance: float) -> bool:
-    """|value - answer| <= tolerance, counting a value exactly on the edge as inside despite float rounding."""
-    slack = 1e-9 * max(1.0, abs(answer), abs(tolerance))
-    return abs(value - answer) <= tolerance + slack
-
-
-def grade(q: dict, answer) -> Grade:
-    """Grade ``answer`` (option index, set of indices, or number/text) for question ``q``."""
-    kind = q["type"]
-    if kind == "single":
-        opts = _options(q)
-        if not isinstance(answer, int) or isinstance(answer, bool) or not 0 <= answer < len(opts):
-            raise CourseError(f"An answer to {q['id']!r} is one option index from 0 to {len(opts) - 1}.")
-        ok = opts[answer]["correct"]
-        return Grade(1.0 if ok else 0.0, "right" if ok else "wrong",
-                     "Right." if ok else "Not this one.", [answer])
-    if kind == "multiple":
-        opts = _options(q)
-        chosen = sorted(set(answer))
-        if any(not isinstance(i, int) or not 0 <= i < len(opts) for i in chosen):
-            raise CourseError(f"Answers to {q['id']!r} are option indices from 0 to {len(opts) - 1}.")
-        right = {i for i, o in enumerate(opts) if o["correct"]}
-        hits, false = len(right & set(chosen)), len(set(chosen) - right)
-        # Partial credit: each right tick earns a share, each wrong tick takes one back.
-        credit = max(0.0, (hits - false) / len(right))
-        missed = len(right) - hits
-        if hits == len(right) and not false:
-            return Grade(1.0, "right", "Right: you found every correct option and nothing else.", chosen)
-        parts = []
-        if hits:
-            parts.append(f"{hits} of {len(right)} correct option{'s' if len(right) > 1 else ''} ticked")
-        if missed:
-            parts.append(f"{missed} correct one{'s' if missed > 1 else ''} still missing")
-        if false:
-            parts.append(f"{false} ticked that should not be")
-        verdict = "partial" if credit > 0 else "wrong"
-        head = "Partly right" if verdict == "partial" else "Not yet"
-        return Grade(round(credit, 4), verdict, f"{head}: {', '.join(parts)}.", chosen)
-    if kind == "numeric":
-        value = parse_number(answer)
-        if value is None:
-            raise CourseError(f"{answer!r} is not a number: type digits such as 21.6.")
-        if within_tolerance(value, q["answer"], q["tolerance"]):
-            return Grade(1.0, "right", "Right.")
-        low = value < q["answer"]
-        return Grade(0.0, "wrong", q["feedback_low"] if low else q["feedback_high"])
-    raise CourseError(f"Question {q['id']!r} is a predict question: use predict() and reveal(), not the quiz.")
 
 
 # ---------------------------------------------------------------- HTML -----------------------------
@@ -333,7 +119,7 @@ def _instructions(q: dict) -> str:
     if q["type"] == "single":
         return "Choose one answer."
     if q["type"] == "multiple":
-        return "Tick every answer that is true (there may be more than one)."
+        return "Tick every answer that is true: it may be one, several or all of them."
     if q["type"] == "numeric":
         unit = f" in {html.escape(q['unit'])}" if q["unit"] else ""
         return f"Type a number{unit}."
@@ -347,7 +133,7 @@ def _answer_html(q: dict) -> str:
         tol = f" (answers within \u00b1{_number(q['tolerance'])}{unit} count)" if q["tolerance"] else ""
         return f"<p><b>Answer: {_number(q['answer'])}{unit}</b>{tol}.</p>"
     items = []
-    for i, opt in enumerate(_options(q)):
+    for i, opt in enumerate(options(q)):
         mark, colour = ("\u2714", RIGHT) if opt.get("correct") else ("\u2718", WRONG)
         if q["type"] == "predict":
             mark, colour = ("\u2714", RIGHT) if q.get("answer") == i else ("\u2022", MUTED)
@@ -365,7 +151,7 @@ def _question_static(q: dict, number: int | None = None) -> str:
     num = f"{number}. " if number is not None else ""
     body = f"<p><b>{num}{_inline(q['prompt'])}</b><br><small>{_instructions(q)}</small></p>"
     if q["type"] != "numeric":
-        body += '<ol type="A">' + "".join(f"<li>{_inline(o['text'])}</li>" for o in _options(q)) + "</ol>"
+        body += '<ol type="A">' + "".join(f"<li>{_inline(o['text'])}</li>" for o in options(q)) + "</ol>"
     summary = "What happens? (open after you have guessed)" if q["type"] == "predict" else "Show the answer"
     return (f"{body}<details><summary>{summary}</summary>"
             f"{_answer_html(q)}{_explanation_html(q)}</details>")
@@ -377,9 +163,17 @@ def _title(notebook: str) -> str:
     return next((t for n, _, t in NOTEBOOKS if n == notebook), notebook)
 
 
-def static_html(bank: dict) -> str:
-    """The quiz as plain HTML with the answers folded away: what GitHub, nbviewer and exported HTML show."""
-    qs = [q for q in bank["questions"] if q["type"] != "predict"]
+def _quiz_questions(bank: dict, questions: list[dict] | None) -> list[dict]:
+    return questions if questions is not None else [q for q in bank["questions"] if q["type"] != "predict"]
+
+
+def static_html(bank: dict, questions: list[dict] | None = None) -> str:
+    """The quiz as plain HTML with the answers folded away: what GitHub, nbviewer and exported HTML show.
+
+    ``questions`` are the quiz's questions as the learner sees them (``Quiz.shown_questions()``), so
+    the static copy's letters and answer key match the widget's order; by default the stored order.
+    """
+    qs = _quiz_questions(bank, questions)
     head = (f"<h4>Quiz \u00b7 {bank['notebook']} {html.escape(_title(bank['notebook']))}</h4>"
             f"<p><small>{len(qs)} questions; pass mark {bank['pass_mark']:.0%}. Run the notebook to answer them "
             "interactively; here each answer is folded under its question.</small></p>")
@@ -387,14 +181,14 @@ def static_html(bank: dict) -> str:
     return f'<div class="cvea-static">{head}<ol>{items}</ol></div>'
 
 
-def static_text(bank: dict) -> str:
-    """The quiz as plain text (questions and options only), for consoles without HTML."""
-    qs = [q for q in bank["questions"] if q["type"] != "predict"]
+def static_text(bank: dict, questions: list[dict] | None = None) -> str:
+    """The quiz as plain text (questions and options only, in the order given), for consoles without HTML."""
+    qs = _quiz_questions(bank, questions)
     lines = [f"Quiz {bank['notebook']} ({len(qs)} questions; run it in Jupyter to answer):"]
     for n, q in enumerate(qs, 1):
         lines.append(f"{n}. {_plain(q['prompt'])} [{_instructions(q)}]")
         if q["type"] != "numeric":
-            lines += [f"   {LETTERS[i]}. {_plain(o['text'])}" for i, o in enumerate(_options(q))]
+            lines += [f"   {LETTERS[i]}. {_plain(o['text'])}" for i, o in enumerate(options(q))]
     return "\n".join(lines)
 
 
@@ -402,21 +196,35 @@ def static_text(bank: dict) -> str:
 
 
 class Card:
-    """One question as a widget card: inputs, a Check button and a feedback area."""
+    """One question as a widget card: inputs, a Check button and a feedback area.
 
-    def __init__(self, q: dict, number: int, on_checked=None):
+    ``q`` is the question as stored in its bank. With a ``learner`` id, the card shows its options
+    in that learner's order for ``attempt`` (``quiz_bank.shuffled``); ``self.q`` is the question
+    as shown, so letters, feedback and the answer key all follow the shown order. ``record`` is the
+    question's saved history (``progress.question_record``): how often it was missed and whether its
+    answer has been shown, after which it no longer counts toward mastery.
+    """
+
+    def __init__(self, q: dict, number: int, on_checked=None, learner: str | None = None, attempt: int = 0,
+                 record: dict | None = None):
         import ipywidgets as w
 
-        self.q = q
+        self.stored = q
+        self.learner = learner
         self.on_checked = on_checked
-        self.tries = 0
+        record = record or {"misses": 0, "revealed": False}
+        self.misses = int(record["misses"])  # saved across sessions: answers that were not fully right
+        self.revealed = bool(record["revealed"])  # its answer has been shown to this learner
+        self.tries = 0  # checks in this session
         self.credit: float | None = None  # None until checked in this round
+        self.counts: bool | None = None  # whether this round's answer counts toward mastery
+        self.q, self.order = shuffled(q, learner, attempt) if learner else (q, None)
         prompt = w.HTML(value=f"<div style=\"font-size:1.05em\"><b>{number}. {_inline(q['prompt'])}</b></div>"
                         f"<div style=\"color:{MUTED};font-size:0.9em\">{_instructions(q)}</div>")
+        self.note = w.HTML(value="")
         self.radio = self.entry = None
         self.boxes: list = []
-        opts = _options(q) if q["type"] != "numeric" else []
-        labels = [f"{LETTERS[i]}. {o['text']}" for i, o in enumerate(opts)]
+        labels = self._labels()
         if q["type"] == "single":
             self.radio = w.RadioButtons(options=[(label, i) for i, label in enumerate(labels)], index=None,
                                         layout=w.Layout(width="100%"))
@@ -432,9 +240,30 @@ class Card:
                                      tooltip="Check this answer")
         self.check_button.on_click(self.check)
         self.feedback = w.HTML(value="")
-        self.widget = w.VBox([prompt, inputs, self.check_button, self.feedback],
+        self.widget = w.VBox([prompt, self.note, inputs, self.check_button, self.feedback],
                              layout=w.Layout(padding="8px 14px", margin="6px 0"))
         self.widget.add_class("cvea-card")
+        self._show_note()
+
+    def _labels(self) -> list[str]:
+        return [f"{LETTERS[i]}. {o['text']}" for i, o in enumerate(options(self.q))] if "options" in self.q else []
+
+    def _show_note(self) -> None:
+        self.note.value = (f'<div style="color:{PARTIAL};font-size:0.9em">You have been shown this answer: it still '
+                           "scores, but no longer counts toward mastery.</div>" if self.revealed else "")
+
+    def set_attempt(self, attempt: int) -> None:
+        """Show the options in this learner's order for ``attempt`` (Retry asks in a new order)."""
+        if not self.learner or self.order is None:
+            return
+        self.q, self.order = shuffled(self.stored, self.learner, attempt)
+        labels = self._labels()
+        if self.radio is not None:
+            self.radio.options = [(label, i) for i, label in enumerate(labels)]
+            self.radio.index = None
+        if self.boxes:
+            for box, label in zip(self.boxes, labels, strict=True):
+                box.description = label
 
     # The learner's answer, read from the widgets (None when nothing is chosen yet).
     def answer(self):
@@ -451,7 +280,13 @@ class Card:
                 x.disabled = flag
 
     def check(self, _button=None) -> Grade | None:
-        """Grade the current answer, lock the inputs and show the feedback (the Check button's handler)."""
+        """Grade the current answer, lock the inputs and show the feedback (the Check button's handler).
+
+        A miss is saved; the ``REVEAL_AFTER``-th miss of a question shows its full answer, and a
+        question whose answer has been shown still scores but never again counts toward mastery.
+        """
+        from utils import progress
+
         answer = self.answer()
         if answer is None:
             self.feedback.value = _box(MUTED, "Choose or type an answer first, then press Check.")
@@ -463,19 +298,26 @@ class Card:
             return None
         self.tries += 1
         self.credit = g.credit
+        self.counts = not self.revealed
+        shown_now = False
+        if g.credit < 1:
+            self.misses = progress.record_miss(self.q["id"])
+            if self.misses >= REVEAL_AFTER and not self.revealed:
+                progress.record_reveal(self.q["id"])
+                self.revealed = shown_now = True
         self._set_disabled(True)
-        self.feedback.value = self._feedback_html(g)
+        self.feedback.value = self._feedback_html(g, shown_now)
+        self._show_note()
         if self.on_checked:
             self.on_checked()
         return g
 
-    def _feedback_html(self, g: Grade) -> str:
+    def _feedback_html(self, g: Grade, shown_now: bool = False) -> str:
         colour = {"right": RIGHT, "partial": PARTIAL, "wrong": WRONG}[g.verdict]
         mark = {"right": "\u2714", "partial": "\u25d1", "wrong": "\u2718"}[g.verdict]
-        show_all = g.verdict == "right" or self.tries >= REVEAL_AFTER
         parts = [f'<div style="color:{colour};font-weight:600">{mark} {_inline(g.message)}</div>']
-        if self.q["type"] != "numeric":
-            opts = _options(self.q)
+        opts = options(self.q) if self.q["type"] != "numeric" else []
+        if opts:
             rows = []
             for i in g.chosen:
                 ok = opts[i]["correct"]
@@ -484,19 +326,27 @@ class Card:
                 rows.append(f'<li><span style="color:{c}"><b>{tick} {LETTERS[i]}.</b></span> '
                             f"{_inline(opts[i]['feedback'])}</li>")
             parts.append(f"<ul>{''.join(rows)}</ul>")
-        if show_all:
-            if g.verdict != "right":
-                parts.append(f"<div style=\"margin-top:6px\"><b>The full answer</b> (after {self.tries} tries):</div>")
-                parts.append(_answer_html(self.q))
-            elif self.q["type"] != "numeric" and len(_options(self.q)) > len(g.chosen):
-                others = [i for i in range(len(_options(self.q))) if i not in g.chosen]
-                opts = _options(self.q)
+        if g.verdict == "right":
+            others = [i for i in range(len(opts)) if i not in g.chosen]
+            if others:
                 parts.append("<details><summary>Why the other options are wrong</summary><ul>"
                              + "".join(f"<li><b>{LETTERS[i]}.</b> {_inline(opts[i]['feedback'])}</li>"
                                        for i in others) + "</ul></details>")
             parts.append(_explanation_html(self.q))
-        elif self.credit is not None and self.credit < 1:
-            parts.append(f'<div style="color:{MUTED}">Press <b>Retry</b> below the quiz to answer it again.</div>')
+            if not self.counts:
+                parts.append(f'<div style="color:{MUTED}">You had been shown this answer, so this point counts for '
+                             "your score but not toward mastery.</div>")
+        elif self.revealed:
+            why = (f"you have missed it {self.misses} times, so here it is. From now on this question still "
+                   "scores, but no longer counts toward mastering the node" if shown_now else "shown before")
+            parts.append(f'<div style="margin-top:6px"><b>The full answer</b> ({why}):</div>')
+            parts.append(_answer_html(self.q))
+            parts.append(_explanation_html(self.q))
+        else:
+            warn = (" One more miss of this question shows its answer, and a shown answer no longer counts "
+                    "toward mastery." if self.misses == REVEAL_AFTER - 1 else "")
+            parts.append(f'<div style="color:{MUTED}">When every question is checked, <b>Retry</b> asks them all '
+                         f"again, in a new order.{warn}</div>")
         return _box(colour, "".join(parts))
 
     def reset(self) -> None:
@@ -507,13 +357,20 @@ class Card:
             b.value = False
         if self.entry is not None:
             self.entry.value = ""
-        self.credit = None
+        self.credit = self.counts = None
         self.feedback.value = ""
         self._set_disabled(False)
+        self._show_note()
 
 
 class Quiz:
-    """The end-of-lesson quiz of one bank: cards, the score, and a Retry button."""
+    """The end-of-lesson quiz of one bank: cards in this learner's order, the score, and a Retry button.
+
+    A round ends when every card is checked; it is saved with ``progress.record_quiz``. It passes at
+    the bank's pass mark, and masters the quiz when it passes counting only the answers given
+    before their answer was shown. Retry starts a new round: every question again, options in a
+    new order (the attempt number is the count of finished rounds, so a restart keeps the order).
+    """
 
     def __init__(self, notebook: str):
         import ipywidgets as w
@@ -524,19 +381,27 @@ class Quiz:
         self.notebook = notebook
         self.pass_mark = float(self.bank["pass_mark"])
         qs = [q for q in self.bank["questions"] if q["type"] != "predict"]
-        self.cards = [Card(q, n, self._update) for n, q in enumerate(qs, 1)]
-        self.rounds = 0
-        self.passed = progress.is_mastered(notebook)
-        badge = (f' <span style="color:{RIGHT}">\u2714 passed before</span>' if self.passed else "")
-        need = math.ceil(self.pass_mark * len(qs) - 1e-9)
+        self.learner = progress.learner_id()
+        state = progress.load()
+        self.attempt = progress.rounds(notebook, state)
+        self.cards = [Card(q, n, self._update, self.learner, self.attempt, progress.question_record(q["id"], state))
+                      for n, q in enumerate(qs, 1)]
+        self.mastered = progress.is_mastered(notebook, state)
+        self.need = math.ceil(self.pass_mark * len(qs) - 1e-9)
+        self._recorded = False
+        badge = f' <span style="color:{RIGHT}">\u2714 mastered before</span>' if self.mastered else ""
+        where = ("This quiz is about the course itself; it is not a node of the Architecture Tree."
+                 if notebook not in progress.PARENTS else html.escape(progress.node_note(notebook, state)))
         self.header = w.HTML(value=(
             f"<div style=\"font-size:1.2em;font-weight:700\">Quiz \u00b7 {notebook} "
-            f"{html.escape(_title(notebook))}{badge}</div><div style=\"color:{MUTED}\">{len(qs)} questions. "
-            f"Check each answer to see why it is right or wrong; {need} of {len(qs)} points "
-            f"({self.pass_mark:.0%}) pass{' and master this node of the Architecture Tree' if notebook != '00' else ''}."
-            "</div>"))
+            f"{html.escape(_title(notebook))}{badge}</div><div style=\"color:{MUTED}\">{len(qs)} questions, their "
+            f"options in your own order. Check each answer to see why it is right or wrong; {self.need} of "
+            f"{len(qs)} points ({self.pass_mark:.0%}) pass. To <b>master</b> it, those points must come from answers "
+            f"given before the quiz showed you the answer: after {REVEAL_AFTER} misses a question's answer is shown, "
+            "and from then on it still scores but no longer counts toward mastery. Retry asks every question "
+            f"again, in a new order.</div><div style=\"margin-top:4px\">{where}</div>"))
         self.score = w.HTML(value="")
-        self.retry_button = w.Button(description="Retry", tooltip="Answer again the questions that were not right",
+        self.retry_button = w.Button(description="Retry", tooltip="Answer every question again, in a new order",
                                      layout=w.Layout(display="none", width="auto", align_self="flex-start"))
         self.retry_button.on_click(self.retry)
         self.widget = w.VBox([w.HTML(value=CSS), self.header, *[c.widget for c in self.cards],
@@ -548,50 +413,85 @@ class Quiz:
     def points(self) -> float:
         return sum(c.credit or 0.0 for c in self.cards)
 
+    @property
+    def mastery_points(self) -> float:
+        """Points from answers given before their question's answer was shown: the ones mastery counts."""
+        return sum(c.credit or 0.0 for c in self.cards if c.counts)
+
+    def shown_questions(self) -> list[dict]:
+        """The quiz's questions as this learner sees them now (options in their order)."""
+        return [c.q for c in self.cards]
+
     def _update(self) -> None:
-        """Refresh the score line; when every card is checked, record the round in the progress file."""
+        """Refresh the score line; when every card is checked, save the round in the progress file."""
         from utils import progress
 
         n = len(self.cards)
         checked = sum(c.credit is not None for c in self.cards)
         pts = self.points
-        line = f"Score: <b>{pts:g} / {n}</b> ({checked} of {n} checked)"
         if checked < n:
-            self.score.value = f'<div style="margin-top:6px">{line}</div>'
-            self.retry_button.layout.display = "none" if all(
-                c.credit is None or c.credit == 1 for c in self.cards) else None
+            self.score.value = f'<div style="margin-top:6px">Score: <b>{pts:g} / {n}</b> ({checked} of {n} checked)</div>'
+            self.retry_button.layout.display = "none"
             return
-        self.rounds += 1
+        if self._recorded:
+            return
+        self._recorded = True
+        counted = round(self.mastery_points, 4)
         fraction = pts / n
         ok = fraction + 1e-9 >= self.pass_mark
-        change = progress.record_quiz(self.notebook, fraction, ok)
-        self.passed = self.passed or ok
-        if ok:
-            title = _title(self.notebook)
-            nxt = change["unlocked"]
-            what = (f"node {self.notebook} \u00b7 {html.escape(title)} is mastered" if self.notebook != "00"
-                    else "you know how the quizzes work")
-            if nxt:
-                what += f" and node {nxt} \u00b7 {html.escape(_title(nxt))} is open"
-            msg = _box(RIGHT, f"<b>\u2714 Passed with {pts:g} / {n} ({fraction:.0%}):</b> {what}. "
-                              "Your progress is saved; the tree below shows it.")
-            everything_right = all(c.credit == 1 for c in self.cards)
-            self.retry_button.description = "Start over" if everything_right else "Retry the missed ones"
+        mastered = ok and counted / n + 1e-9 >= self.pass_mark
+        change = progress.record_quiz(self.notebook, fraction, ok, mastered=mastered)
+        self.attempt = progress.rounds(self.notebook)
+        self.mastered = self.mastered or mastered
+        shown = sum(c.revealed for c in self.cards)
+        out_of_reach = n - shown < self.need
+        again = "Press <b>Retry</b> to answer every question again, in a new order."
+        if out_of_reach and not change["mastered"]:
+            again = (f"You have been shown the answers of {shown} of these {n} questions, so at most {n - shown} "
+                     f"points can count, fewer than the {self.need} mastery needs: this quiz can no longer master "
+                     "the node. Retry still lets you practise; the other lessons and nodes stay open to you, and "
+                     "<code>utils.progress.reset()</code> starts the whole tree over.")
+        if mastered:
+            msg = _box(RIGHT, f"<b>\u2714 Mastered with {pts:g} / {n} ({fraction:.0%}):</b> "
+                              f"{self._mastered_text(change)} Your progress is saved; the tree below shows it.")
+        elif ok:
+            lost = pts - counted
+            msg = _box(PARTIAL, f"<b>Passed with {pts:g} / {n} ({fraction:.0%}), but not mastered:</b> {lost:g} of "
+                                "those points came from questions whose answer you had been shown, so "
+                                f"{counted:g} count toward mastery, which needs {self.need}. {again}")
         else:
             msg = _box(WRONG, f"<b>Not passed yet: {pts:g} / {n} ({fraction:.0%}), the pass mark is "
-                              f"{self.pass_mark:.0%}.</b> Read the feedback above, then press Retry to answer "
-                              "again the questions that were not fully right.")
-            self.retry_button.description = "Retry"
+                              f"{self.pass_mark:.0%}.</b> Read the feedback above. {again}")
         self.score.value = msg
+        self.retry_button.description = "Retry"
         self.retry_button.layout.display = None
 
+    def _mastered_text(self, change: dict) -> str:
+        from utils import progress
+
+        if self.notebook not in progress.PARENTS:
+            return "you know how the quizzes work; the tree starts at its two roots, 01 and 03."
+        title = html.escape(_title(self.notebook))
+        if change["state"] != progress.MASTERED:
+            wait = " and ".join(change["waiting_for"])
+            return (f"the quiz of node {self.notebook} \u00b7 {title} is mastered; the node itself turns mastered "
+                    f"once {wait} {'is' if len(change['waiting_for']) == 1 else 'are'} mastered (finish "
+                    f"{'it' if len(change['waiting_for']) == 1 else 'them'} first).")
+        text = f"node {self.notebook} \u00b7 {title} is mastered"
+        if change["unlocked"]:
+            text += " and it unlocks " + ", ".join(f"{n} \u00b7 {html.escape(_title(n))}" for n in change["unlocked"])
+        if change["also_mastered"]:
+            text += "; " + ", ".join(f"{n} \u00b7 {html.escape(_title(n))}" for n in change["also_mastered"])
+            text += ", whose quiz you had already mastered, " + ("is" if len(change["also_mastered"]) == 1 else "are")
+            text += " now mastered too"
+        return text + "."
+
     def retry(self, _button=None) -> None:
-        """Re-open the questions that were not fully right (or all of them after a pass)."""
-        everything = all(c.credit == 1 for c in self.cards)
+        """Start a new round: every question again, its options in a new order."""
         for c in self.cards:
-            if everything or c.credit is None or c.credit < 1:
-                c.reset()
-        self.retry_button.description = "Retry"
+            c.set_attempt(self.attempt)
+            c.reset()
+        self._recorded = False
         self._update()
 
 
@@ -601,9 +501,10 @@ def make_quiz(notebook: str) -> Quiz:
 
 
 def quiz(notebook: str) -> None:
-    """Show the end-of-lesson quiz of ``notebook`` ("05"): passing it masters node 05 of the tree."""
-    q = make_quiz(notebook)
-    display_with_static_copy(q.widget, CSS + static_html(q.bank), static_text(q.bank))
+    """Show the end-of-lesson quiz of ``notebook`` ("05"): mastering it masters node 05 of the tree."""
+    z = make_quiz(notebook)
+    shown = z.shown_questions()
+    display_with_static_copy(z.widget, CSS + static_html(z.bank, shown), static_text(z.bank, shown))
 
 
 # ---------------------------------------------------------------- predict / reveal ------------------
@@ -618,7 +519,7 @@ class Prediction:
         self.q = question(qid)
         if self.q["type"] != "predict":
             raise CourseError(f"{qid!r} is a {self.q['type']} question; predict() needs a predict question.")
-        labels = [f"{LETTERS[i]}. {o['text']}" for i, o in enumerate(_options(self.q))]
+        labels = [f"{LETTERS[i]}. {o['text']}" for i, o in enumerate(options(self.q))]
         self.radio = w.RadioButtons(options=[(label, i) for i, label in enumerate(labels)], index=None,
                                     layout=w.Layout(width="100%"))
         self.lock_button = w.Button(description="Lock in my guess", button_style="primary",
@@ -641,7 +542,7 @@ class Prediction:
             return None
         _guesses[self.q["id"]] = self.radio.index
         self.radio.disabled = self.lock_button.disabled = True
-        text = _options(self.q)[self.radio.index]["text"]
+        text = options(self.q)[self.radio.index]["text"]
         self.feedback.value = _box(MUTED, f"Locked in: <b>{LETTERS[self.radio.index]}. {_inline(text)}</b>. "
                                           "Now run the experiment below and see whether you were right.")
         return self.radio.index
@@ -652,7 +553,7 @@ def predict(qid: str) -> None:
     p = Prediction(qid)
     _guesses.pop(qid, None)  # a re-run cell asks again
     plain = f"Predict: {_plain(p.q['prompt'])}\n" + "\n".join(
-        f"   {LETTERS[i]}. {_plain(o['text'])}" for i, o in enumerate(_options(p.q)))
+        f"   {LETTERS[i]}. {_plain(o['text'])}" for i, o in enumerate(options(p.q)))
     display_with_static_copy(p.widget, CSS + f'<div class="cvea-static">{_question_static(p.q)}</div>', plain)
 
 
@@ -675,7 +576,7 @@ def reveal_html(qid: str, observed) -> str:
     q = question(qid)
     if q["type"] != "predict":
         raise CourseError(f"{qid!r} is a {q['type']} question; reveal() needs a predict question.")
-    opts = _options(q)
+    opts = options(q)
     guess = _guesses.get(qid)
     rows = [f"<div style=\"color:{MUTED};font-size:0.9em\">PREDICTION CHECK</div>"
             f"<div><b>{_inline(q['prompt'])}</b></div>",

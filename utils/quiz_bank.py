@@ -1,0 +1,363 @@
+"""Question banks as data: the schema, loading, each learner's option order, grading, and bias statistics.
+
+The banks are ``data/quizzes/NN.json`` (schema in CONTRIBUTING.md, "Question banks", and
+``data/quizzes/README.md``). This module holds everything about a bank that needs no widget:
+
+- ``load_bank("05")`` / ``question("05.why-fixed-batch")``: read and validate (``validate_bank``);
+- ``option_order`` / ``shuffled``: the order in which one learner sees a question's options. It is
+  derived from the learner's random id (``utils.progress.learner_id()``), the question id and the
+  attempt number, so it is the same after a restart, differs between learners and changes on Retry.
+  Predict questions keep their written order (their options are usually an ordered scale);
+- ``grade(q, answer)``: the verdict on one answer, with partial credit for multiple-select;
+- ``bias_report(bank)`` and ``similarity(a, b)``: what ``tests/test_quiz_banks.py`` checks, so a
+  bank author can run the same numbers (where the right answers sit, how long they are, and
+  which questions of two banks nearly repeat each other).
+
+``utils.quiz`` draws the widgets on top of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from utils.errors import CourseError
+
+TYPES = ("single", "multiple", "numeric", "predict")
+LETTERS = "ABCDEFGHIJ"
+# The kinds whose options are shuffled per learner (a predict question's options keep their order).
+SHUFFLED = ("single", "multiple")
+
+# Fields each kind of question may have (anything else is a typo the bank test reports).
+_COMMON = {"id", "type", "prompt", "explanation", "source"}
+_FIELDS = {
+    "single": _COMMON | {"options"},
+    "multiple": _COMMON | {"options"},
+    "numeric": _COMMON | {"answer", "tolerance", "unit", "feedback_low", "feedback_high"},
+    "predict": _COMMON | {"options", "answer"},
+}
+_BANK_FIELDS = {"notebook", "pass_mark", "questions", "title", "source"}
+_ID = re.compile(r"^\d\d\.[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+# ---------------------------------------------------------------- banks ----------------------------
+
+
+def _bank_dir() -> Path:
+    from utils.course import find_root
+
+    return find_root(Path(__file__).parent) / "data" / "quizzes"
+
+
+def _is_number(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _text(x) -> bool:
+    return isinstance(x, str) and bool(x.strip())
+
+
+def validate_question(q, source: str, notebook: str | None = None) -> None:
+    """Raise one sentence naming ``source`` and the question id when ``q`` breaks the bank schema."""
+    if not isinstance(q, dict):
+        raise CourseError(f"{source}: every question must be a JSON object, found {type(q).__name__}.")
+    ident = q.get("id")
+    where = f"{source}, question {ident!r}"
+    if not isinstance(ident, str) or not _ID.match(ident):
+        raise CourseError(f"{where}: the id must look like 'NN.some-slug' (lower case, digits, hyphens).")
+    if notebook is not None and not ident.startswith(notebook + "."):
+        raise CourseError(f"{where}: the id must start with the bank's notebook number {notebook!r}.")
+    kind = q.get("type")
+    if kind not in TYPES:
+        raise CourseError(f"{where}: type {kind!r} is not one of {', '.join(TYPES)}.")
+    unknown = sorted(set(q) - _FIELDS[kind])
+    if unknown:
+        raise CourseError(f"{where}: unknown field(s) {', '.join(unknown)} for a {kind} question (a typo?).")
+    for name in ("prompt", "explanation"):
+        if not _text(q.get(name)):
+            raise CourseError(f"{where}: needs a non-empty {name!r}.")
+    if kind == "numeric":
+        if not _is_number(q.get("answer")):
+            raise CourseError(f"{where}: a numeric question needs a number 'answer'.")
+        if not _is_number(q.get("tolerance")) or q["tolerance"] < 0:
+            raise CourseError(f"{where}: a numeric question needs a 'tolerance' >= 0.")
+        if not isinstance(q.get("unit"), str):
+            raise CourseError(f"{where}: a numeric question needs a 'unit' (use \"\" for a pure number).")
+        for name in ("feedback_low", "feedback_high"):
+            if not _text(q.get(name)):
+                raise CourseError(f"{where}: a numeric question needs {name!r} feedback.")
+        return
+    opts = q.get("options")
+    if not isinstance(opts, list) or len(opts) < 2 or len(opts) > len(LETTERS):
+        raise CourseError(f"{where}: needs a list of 2 to {len(LETTERS)} 'options'.")
+    texts = []
+    for i, opt in enumerate(opts):
+        label = f"{where}, option {LETTERS[i]}"
+        if kind == "predict" and isinstance(opt, str):
+            opt = {"text": opt}
+        if not isinstance(opt, dict) or not _text(opt.get("text")):
+            raise CourseError(f"{label}: needs a non-empty 'text'.")
+        allowed = {"text", "feedback"} if kind == "predict" else {"text", "correct", "feedback"}
+        if set(opt) - allowed:
+            raise CourseError(f"{label}: unknown field(s) {', '.join(sorted(set(opt) - allowed))}.")
+        if kind != "predict":
+            if not isinstance(opt.get("correct"), bool):
+                raise CourseError(f"{label}: 'correct' must be true or false.")
+            if not _text(opt.get("feedback")):
+                raise CourseError(f"{label}: every option needs 'feedback' saying why it is right or wrong.")
+        elif "feedback" in opt and not _text(opt["feedback"]):
+            raise CourseError(f"{label}: 'feedback', when given, must not be empty.")
+        texts.append(" ".join(opt["text"].lower().split()))
+    if len(set(texts)) != len(texts):
+        raise CourseError(f"{where}: two options have the same text.")
+    if kind == "predict":
+        answer = q.get("answer")
+        if answer is not None and (not isinstance(answer, int) or isinstance(answer, bool)
+                                   or not 0 <= answer < len(opts)):
+            raise CourseError(f"{where}: 'answer' of a predict question must be an option index 0-{len(opts) - 1}.")
+        return
+    right = sum(opt["correct"] for opt in opts)
+    if kind == "single" and right != 1:
+        raise CourseError(f"{where}: a single-choice question needs exactly one correct option, found {right}.")
+    if kind == "multiple" and right < 1:
+        raise CourseError(f"{where}: a multiple-select question needs at least one correct option (any number up to all).")
+
+
+def validate_bank(doc, source: str) -> dict:
+    """Check a whole bank (the parsed JSON of ``source``); returns it, or raises naming file and question."""
+    if not isinstance(doc, dict):
+        raise CourseError(f"{source}: the bank must be a JSON object with 'notebook', 'pass_mark' and 'questions'.")
+    unknown = sorted(set(doc) - _BANK_FIELDS)
+    if unknown:
+        raise CourseError(f"{source}: unknown top-level field(s) {', '.join(unknown)}.")
+    notebook = doc.get("notebook")
+    if not isinstance(notebook, str) or not re.fullmatch(r"\d\d", notebook):
+        raise CourseError(f"{source}: 'notebook' must be a two-digit string such as \"05\".")
+    stem = Path(source).stem
+    if re.fullmatch(r"\d\d", stem) and stem != notebook:
+        raise CourseError(f"{source}: 'notebook' is {notebook!r} but the file is named for {stem!r}.")
+    mark = doc.get("pass_mark")
+    if not _is_number(mark) or not 0 < mark <= 1:
+        raise CourseError(f"{source}: 'pass_mark' must be a fraction in (0, 1], such as 0.8.")
+    questions = doc.get("questions")
+    if not isinstance(questions, list) or not questions:
+        raise CourseError(f"{source}: 'questions' must be a non-empty list.")
+    seen = set()
+    for q in questions:
+        validate_question(q, source, notebook)
+        if q["id"] in seen:
+            raise CourseError(f"{source}, question {q['id']!r}: this id appears twice.")
+        seen.add(q["id"])
+    if not any(q["type"] != "predict" for q in questions):
+        raise CourseError(f"{source}: needs at least one single, multiple or numeric question for the quiz.")
+    return doc
+
+
+def bank_path(notebook: str) -> Path:
+    """The file of notebook ``notebook``'s question bank."""
+    if not isinstance(notebook, str) or not re.fullmatch(r"\d\d", notebook):
+        raise CourseError(f"Quiz id {notebook!r} should be a two-digit notebook number such as \"05\".")
+    return _bank_dir() / f"{notebook}.json"
+
+
+def load_bank(notebook: str) -> dict:
+    """The validated question bank of ``notebook`` (read fresh each time, so edits show at once)."""
+    path = bank_path(notebook)
+    if not path.is_file():
+        raise CourseError(f"No question bank data/quizzes/{path.name} for notebook {notebook!r}.")
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise CourseError(f"{path.name} is not valid JSON (line {err.lineno}, column {err.colno}).") from None
+    return validate_bank(doc, path.name)
+
+
+def question(qid: str) -> dict:
+    """One question by its id ('NN.slug')."""
+    if not isinstance(qid, str) or not _ID.match(qid):
+        raise CourseError(f"Question id {qid!r} should look like '02.camera-gb'.")
+    bank = load_bank(qid[:2])
+    for q in bank["questions"]:
+        if q["id"] == qid:
+            return q
+    raise CourseError(f"No question {qid!r} in data/quizzes/{qid[:2]}.json.")
+
+
+def options(q: dict) -> list[dict]:
+    """The options of ``q`` as dicts (predict banks may list plain strings)."""
+    return [{"text": o} if isinstance(o, str) else o for o in q["options"]]
+
+
+# ---------------------------------------------------------------- grading --------------------------
+
+
+@dataclass
+class Grade:
+    """The verdict on one answer: credit in [0, 1] and what to tell the learner."""
+
+    credit: float
+    verdict: str  # "right", "partial" or "wrong"
+    message: str
+    chosen: list[int] = field(default_factory=list)
+
+
+def parse_number(text) -> float | None:
+    """The number a learner typed ('21.6', '21,6', '1,250', '2e6', '21.6 GB'), or None if there is none."""
+    if _is_number(text):
+        return float(text)
+    if not isinstance(text, str):
+        return None
+    s = text.strip().replace("\u2212", "-").replace("_", "")
+    m = re.search(r"[-+]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?", s)
+    if not m:
+        return None
+    token = m.group(0)
+    if re.fullmatch(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d*)?(?:[eE][-+]?\d+)?", token):
+        token = token.replace(",", "")  # thousands separators: 1,250
+    elif token.count(",") == 1 and "." not in token:
+        token = token.replace(",", ".")  # a decimal comma: 21,6
+    try:
+        value = float(token)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def within_tolerance(value: float, answer: float, tolerance: float) -> bool:
+    """|value - answer| <= tolerance, counting a value exactly on the edge as inside despite float rounding."""
+    slack = 1e-9 * max(1.0, abs(answer), abs(tolerance))
+    return abs(value - answer) <= tolerance + slack
+
+
+def grade(q: dict, answer) -> Grade:
+    """Grade ``answer`` (option index, set of indices, or number/text) for question ``q``."""
+    kind = q["type"]
+    if kind == "single":
+        opts = options(q)
+        if not isinstance(answer, int) or isinstance(answer, bool) or not 0 <= answer < len(opts):
+            raise CourseError(f"An answer to {q['id']!r} is one option index from 0 to {len(opts) - 1}.")
+        ok = opts[answer]["correct"]
+        return Grade(1.0 if ok else 0.0, "right" if ok else "wrong",
+                     "Right." if ok else "Not this one.", [answer])
+    if kind == "multiple":
+        opts = options(q)
+        chosen = sorted(set(answer))
+        if any(not isinstance(i, int) or not 0 <= i < len(opts) for i in chosen):
+            raise CourseError(f"Answers to {q['id']!r} are option indices from 0 to {len(opts) - 1}.")
+        right = {i for i, o in enumerate(opts) if o["correct"]}
+        hits, false = len(right & set(chosen)), len(set(chosen) - right)
+        # Partial credit: each right tick earns a share, each wrong tick takes one back.
+        credit = max(0.0, (hits - false) / len(right))
+        missed = len(right) - hits
+        if hits == len(right) and not false:
+            return Grade(1.0, "right", "Right: you found every correct option and nothing else.", chosen)
+        parts = []
+        if hits:
+            parts.append(f"{hits} of {len(right)} correct option{'s' if len(right) > 1 else ''} ticked")
+        if missed:
+            parts.append(f"{missed} correct one{'s' if missed > 1 else ''} still missing")
+        if false:
+            parts.append(f"{false} ticked that should not be")
+        verdict = "partial" if credit > 0 else "wrong"
+        head = "Partly right" if verdict == "partial" else "Not yet"
+        return Grade(round(credit, 4), verdict, f"{head}: {', '.join(parts)}.", chosen)
+    if kind == "numeric":
+        value = parse_number(answer)
+        if value is None:
+            raise CourseError(f"{answer!r} is not a number: type digits such as 21.6.")
+        if within_tolerance(value, q["answer"], q["tolerance"]):
+            return Grade(1.0, "right", "Right.")
+        low = value < q["answer"]
+        return Grade(0.0, "wrong", q["feedback_low"] if low else q["feedback_high"])
+    raise CourseError(f"Question {q['id']!r} is a predict question: use predict() and reveal(), not the quiz.")
+
+
+# ---------------------------------------------------------------- each learner's order -------------
+
+
+def option_order(qid: str, n: int, learner: str, attempt: int = 0) -> list[int]:
+    """The stored indices of ``qid``'s ``n`` options in the order ``learner`` sees them in ``attempt``.
+
+    Each index gets a SHA-256 key of (learner, question, attempt, index) and the indices are sorted
+    by it: a uniform random order that any machine computes the same way from the same inputs.
+    """
+    if not isinstance(learner, str) or not learner:
+        raise CourseError("A learner id is a non-empty string (utils.progress.learner_id() makes one).")
+    if isinstance(attempt, bool) or not isinstance(attempt, int) or attempt < 0:
+        raise CourseError(f"The attempt number must be a whole number, 0 or more, got {attempt!r}.")
+
+    def key(i: int) -> str:
+        return hashlib.sha256(f"{learner}\x1f{qid}\x1f{attempt}\x1f{i}".encode()).hexdigest()
+
+    return sorted(range(n), key=key)
+
+
+def shuffled(q: dict, learner: str, attempt: int = 0) -> tuple[dict, list[int] | None]:
+    """``(shown, order)``: a copy of ``q`` with its options in the learner's order, and that order.
+
+    ``shown["options"][i]`` is ``q["options"][order[i]]``, so letters, feedback, the answer key and
+    the static copy all follow from ``shown``. Numeric and predict questions come back unchanged
+    (order None).
+    """
+    if q["type"] not in SHUFFLED:
+        return q, None
+    order = option_order(q["id"], len(q["options"]), learner, attempt)
+    return {**q, "options": [q["options"][i] for i in order]}, order
+
+
+# ---------------------------------------------------------------- bank statistics ------------------
+
+
+def right_indices(q: dict) -> list[int]:
+    """Stored indices of the correct options of a single or multiple question."""
+    return [i for i, o in enumerate(q["options"]) if o["correct"]]
+
+
+def bias_report(bank: dict) -> dict:
+    """Where the right answers of a bank sit, in the stored order (what the bias tests check).
+
+    ``single``: number of single-choice questions; ``longest_right``: ids of those whose right
+    option is the longest one (ties count); ``letters``: a Counter of the letter of every correct
+    option (single and multiple); ``multiple_keys``: (id, correct indices, number of options) per
+    multiple-select question.
+    """
+    singles = [q for q in bank["questions"] if q["type"] == "single"]
+    multis = [q for q in bank["questions"] if q["type"] == "multiple"]
+    longest = []
+    for q in singles:
+        lengths = [len(o["text"]) for o in q["options"]]
+        if lengths[right_indices(q)[0]] == max(lengths):
+            longest.append(q["id"])
+    letters = Counter(LETTERS[i] for q in singles + multis for i in right_indices(q))
+    return {"single": len(singles), "longest_right": longest, "letters": letters,
+            "multiple_keys": [(q["id"], right_indices(q), len(q["options"])) for q in multis]}
+
+
+# Words that carry no topic: two questions sharing only these are not alike.
+_STOP = frozenset("""a an the and or but of to in on at by for with from into over per as is are was were be been it its
+this that these those what which who whom whose how why when where do does did can could will would should may
+might must not no than then so if about all any each every one you your they their there here we our out up""".split())
+
+
+def tokens(text: str) -> set[str]:
+    """The content words of ``text``, lower case, with a plural 's' dropped (for ``similarity``)."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return {w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+            for w in words if w not in _STOP}
+
+
+def question_text(q: dict) -> str:
+    """What a learner reads of a question: its prompt and its options' texts."""
+    texts = [o if isinstance(o, str) else o["text"] for o in q.get("options", [])]
+    return " ".join([q["prompt"], *texts])
+
+
+def similarity(a: dict, b: dict) -> float:
+    """Jaccard similarity of two questions' content words (prompt and options): 1 = the same words."""
+    ta, tb = tokens(question_text(a)), tokens(question_text(b))
+    return len(ta & tb) / len(ta | tb) if ta | tb else 0.0
