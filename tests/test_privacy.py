@@ -14,7 +14,7 @@ def test_four_products_with_cited_raw_rates():
 
 
 def test_cloud_camera_sends_21_6_gb_a_day():
-    f = privacy.flow("security camera", "cloud")
+    f = privacy.flow("security camera", "cloud-only")
     assert f.raw_bytes == pytest.approx(21.6e9)
     assert f.event_bytes == 0
 
@@ -27,30 +27,30 @@ def test_edge_sends_no_raw_bytes_only_conclusions():
     assert b"John is at the door." in privacy.event_message(p)
 
 
-def test_hybrid_uploads_an_excerpt_per_event():
-    f = privacy.flow("smart speaker", "hybrid", events_per_day=15, hybrid_upload_seconds=5)
+def test_cloud_assisted_forwards_an_excerpt_per_event():
+    f = privacy.flow("smart speaker", "cloud-assisted", events_per_day=15, forwarded_seconds=5)
     assert f.raw_bytes == 15 * 5 * 32_000
     # never more raw than the sensor produces
-    capped = privacy.flow("smart speaker", "hybrid", events_per_day=1_000_000, hybrid_upload_seconds=60)
+    capped = privacy.flow("smart speaker", "cloud-assisted", events_per_day=1_000_000, forwarded_seconds=60)
     assert capped.raw_bytes == privacy.raw_bytes_per_day(privacy.product("smart speaker"))
 
 
-def test_order_cloud_above_hybrid_above_edge_for_every_product():
+def test_order_cloud_only_above_cloud_assisted_above_edge_for_every_product():
     flows = {(f.product, f.architecture): f for f in privacy.audit()}
     for p in privacy.products():
-        cloud, hybrid, edge = (flows[(p.name, a)] for a in ("cloud", "hybrid", "edge"))
-        assert cloud.raw_bytes > hybrid.raw_bytes > edge.raw_bytes == 0
+        cloud, assisted, edge = (flows[(p.name, a)] for a in ("cloud-only", "cloud-assisted", "edge"))
+        assert cloud.raw_bytes > assisted.raw_bytes > edge.raw_bytes == 0
         assert cloud.total_bytes > 1_000 * edge.total_bytes
 
 
 def test_wearable_is_about_72_mb_a_day_raw():
-    assert privacy.flow("health wearable", "cloud").raw_bytes == pytest.approx(833 * 86_400)
+    assert privacy.flow("health wearable", "cloud-only").raw_bytes == pytest.approx(833 * 86_400)
 
 
 def test_bad_inputs_are_one_sentence():
     with pytest.raises(CourseError, match="choose one of: security camera"):
         privacy.product("toaster")
-    with pytest.raises(CourseError, match="architecture must be one of cloud, hybrid, edge"):
+    with pytest.raises(CourseError, match="architecture must be one of cloud-only, cloud-assisted, edge"):
         privacy.flow("doorbell", "fog")
     with pytest.raises(CourseError, match="events_per_day must be a number of zero or more"):
         privacy.flow("doorbell", "edge", events_per_day=-3)

@@ -2,14 +2,15 @@
 
 Defined for lesson 08 (the hybrid architecture). ``simulate(n_devices, workload, link)``
 gives every device a day (or any number of hours) of sensor events and a link that fails now
-and then, and plays the same events through three designs:
+and then, and plays the same events through the three designs that data/architectures.json
+marks as simulated (the fourth, cloud-assisted, appears on lesson 08's scenario cards):
 
 - **cloud-only**: every event's raw sample goes up; the server decides and answers.
   While the link is down no decision is made: the event is lost.
-- **edge-only**: the device decides locally and sends nothing; the cloud learns nothing.
-- **hybrid**: the device decides locally and sends a small JSON report; during an outage
-  reports wait in a small buffer (overflow is dropped). The cloud may ask for the rare
-  low-confidence raw sample, to label it and retrain the model.
+- **edge**: the device decides locally and sends a small JSON report of each conclusion;
+  during an outage reports wait in a small buffer (overflow is dropped).
+- **hybrid**: as edge, and the cloud also asks for the rare low-confidence raw sample, to
+  label it and retrain the model it then ships back (the update itself is not simulated).
 
 It reports, per design: p50/p99 decision latency, bytes uplinked, monthly transfer cost,
 radio + compute energy per device, events lost during outages, reports the cloud never
@@ -34,7 +35,6 @@ import numpy as np
 from utils import network
 from utils.errors import CourseError
 
-MODES = ("cloud-only", "edge-only", "hybrid")
 SECONDS_PER_HOUR = 3600.0
 # Guard rails: above these the arrays stop fitting comfortably in a laptop's memory.
 MAX_DEVICES = 100_000
@@ -84,6 +84,13 @@ class Link:
     tx_watts: float
     rx_watts: float
     usd_per_gb: float
+
+
+def modes_simulated() -> tuple[str, ...]:
+    """The architectures this simulation plays, as data/architectures.json names them."""
+    from utils import architectures
+
+    return architectures.simulated()
 
 
 def defaults() -> dict:
@@ -156,15 +163,14 @@ class FleetResult:
 
     def __getitem__(self, mode: str) -> ModeStats:
         if mode not in self.modes:
-            raise CourseError(f"Unknown architecture {mode!r}: use one of {', '.join(MODES)}.")
+            raise CourseError(f"Unknown architecture {mode!r}: use one of {', '.join(self.modes)}.")
         return self.modes[mode]
 
     def rows(self) -> list[dict]:
         """One row per architecture with the numbers of the summary table."""
         per_day = 24.0 / self.hours
         out = []
-        for m in MODES:
-            s = self.modes[m]
+        for m, s in self.modes.items():
             out.append(
                 {
                     "architecture": m,
@@ -320,6 +326,116 @@ def _pct(latencies: np.ndarray) -> tuple[float, float]:
     return float(p50), float(p99)
 
 
+@dataclass(frozen=True)
+class _Day:
+    """One seeded period of events and outages that every architecture is played through."""
+
+    n_devices: int
+    hours: float
+    seconds: float
+    device: np.ndarray  # the device of each event
+    t: np.ndarray  # each event's time, seconds from the start
+    up: np.ndarray  # the device's link was up at the event
+    low_conf: np.ndarray  # the on-device model is unsure about the event
+    outage: np.ndarray  # for an event during an outage: the index of that outage
+    o_end: np.ndarray  # each outage's end, seconds
+    down_fraction: float
+
+
+def _draw_day(n_devices: int, workload: Workload, link: Link, hours: float, rng: np.random.Generator) -> _Day:
+    seconds = float(hours) * SECONDS_PER_HOUR
+    # Events: a Poisson process per device (count, then uniform times), all devices on one timeline.
+    counts = rng.poisson(workload.events_per_hour * hours, size=n_devices)
+    device = np.repeat(np.arange(n_devices), counts)
+    t = rng.random(device.size) * seconds
+    # Outages on the same timeline: device d's period is [d*T, (d+1)*T), so one searchsorted finds them all.
+    o_dev, o_start, o_end = outage_intervals(n_devices, link, seconds, rng)
+    g_start, g_end = o_dev * seconds + o_start, o_dev * seconds + o_end
+    key = device * seconds + t
+    which = np.searchsorted(g_start, key, side="right") - 1
+    if g_start.size:
+        down = (which >= 0) & (key < g_end[np.maximum(which, 0)])
+    else:
+        down = np.zeros(device.size, dtype=bool)
+    low_conf = rng.random(device.size) < workload.low_confidence
+    return _Day(n_devices=n_devices, hours=float(hours), seconds=seconds, device=device, t=t, up=~down,
+                low_conf=low_conf, outage=which[down], o_end=o_end,
+                down_fraction=float((o_end - o_start).sum() / (n_devices * seconds)))
+
+
+class _Costs:
+    """Money and radio energy of bytes sent over ``link``, scaled from the simulated period to a month."""
+
+    def __init__(self, link: Link, hours: float):
+        self.link, self.per_month, self.up_bps = link, network.MONTH_DAYS * 24.0 / hours, link.uplink_mbps * 1e6
+
+    def usd_per_month(self, nbytes: float) -> float:
+        # The devices' data plan, plus what the cloud charges to receive it (ingress: free at AWS).
+        gb = nbytes * self.per_month / 1e9
+        return gb * self.link.usd_per_gb + network.transfer_cost(gb, direction="in")
+
+    def tx_joules(self, nbytes: float) -> float:
+        return nbytes * 8 / self.up_bps * self.link.tx_watts
+
+
+def _cloud_only(day: _Day, workload: Workload, link: Link, rng: np.random.Generator, costs: _Costs) -> ModeStats:
+    """Every raw sample goes up while the link is up; an event during an outage gets no decision."""
+    n_up = int(day.up.sum())
+    # Round trip with normal jitter, never below 0 (as utils.network samples it), + upload + server time.
+    rtt = (np.maximum(rng.normal(link.rtt_ms, link.jitter_ms, n_up), 0.0) if link.jitter_ms > 0
+           else np.full(n_up, float(link.rtt_ms)))
+    lat = rtt + workload.raw_bytes * 8 / costs.up_bps * 1e3 + workload.cloud_server_ms
+    sent = n_up * workload.raw_bytes
+    wait_j = link.rx_watts * (rtt.sum() + n_up * workload.cloud_server_ms) / 1e3
+    p50, p99 = _pct(lat)
+    lost = day.t.size - n_up
+    return ModeStats(
+        mode="cloud-only", events=day.t.size, decided=n_up, events_lost=lost, reports_missing=lost,
+        p50_ms=p50, p99_ms=p99, uplink_bytes=sent, monthly_cost_usd=costs.usd_per_month(sent),
+        energy_j_per_device=(costs.tx_joules(sent) + wait_j) / day.n_devices, raw_bytes_left=sent,
+        samples_uploaded=0, latencies_ms=lat, lost_per_hour=_hourly(day.t[~day.up], 1.0, day.hours),
+        uplink_per_hour=_hourly(day.t[day.up], workload.raw_bytes, day.hours),
+    )
+
+
+def _on_device(mode: str, day: _Day, workload: Workload, link: Link, costs: _Costs, report_buffer: int,
+               window_s: float, samples: bool) -> ModeStats:
+    """Decide every event on the device and send a report of each; with ``samples``, also the unsure raw ones.
+
+    Reports made during an outage wait in the buffer (overflow is dropped), and an outage still open
+    at the end leaves its buffered reports undelivered. Samples are asked for only while the link is up.
+    """
+    n_events = day.t.size
+    # Every on-device decision takes the same time: a read-only view, not millions of copies.
+    lat = np.broadcast_to(np.float64(workload.edge_latency_ms), (n_events,))
+    per_outage = np.bincount(day.outage, minlength=day.o_end.size) if day.o_end.size else np.zeros(0, np.int64)
+    held = np.minimum(per_outage, report_buffer)
+    still_open = day.o_end >= day.seconds
+    missing = int(np.maximum(per_outage - report_buffer, 0).sum() + held[still_open].sum())
+    asked = day.low_conf & day.up if samples else np.zeros(n_events, dtype=bool)
+    n_samples = int(asked.sum())
+    sent = (n_events - missing) * workload.report_bytes + n_samples * workload.raw_bytes
+    # Radio: send the bytes, then wait one round trip for the acknowledgement of each request:
+    # one per (device, window) with reports while up, one per buffer flush, one per sample.
+    windows = int(math.ceil(day.seconds / window_s))
+    batches = np.count_nonzero(np.bincount(day.device[day.up] * windows + (day.t[day.up] // window_s).astype(np.int64)))
+    requests = batches + np.count_nonzero(held[~still_open]) + n_samples
+    joules = (n_events * workload.edge_energy_mj / 1e3 + costs.tx_joules(sent)
+              + link.rx_watts * requests * link.rtt_ms / 1e3)
+    # Per hour: reports go up at once while the link is up, or in one flush when an outage ends.
+    hourly = (_hourly(day.t[day.up], workload.report_bytes, day.hours)
+              + _hourly(day.o_end[~still_open], held[~still_open] * float(workload.report_bytes), day.hours)
+              + _hourly(day.t[asked], workload.raw_bytes, day.hours))
+    p50, p99 = _pct(lat)
+    return ModeStats(
+        mode=mode, events=n_events, decided=n_events, events_lost=0, reports_missing=missing,
+        p50_ms=p50, p99_ms=p99, uplink_bytes=sent, monthly_cost_usd=costs.usd_per_month(sent),
+        energy_j_per_device=joules / day.n_devices, raw_bytes_left=n_samples * workload.raw_bytes,
+        samples_uploaded=n_samples, latencies_ms=lat, lost_per_hour=np.zeros(max(1, int(math.ceil(day.hours)))),
+        uplink_per_hour=hourly,
+    )
+
+
 def simulate(
     n_devices: int = 1_000,
     workload: Workload | None = None,
@@ -328,14 +444,12 @@ def simulate(
     seed: int | None = None,
     report_buffer: int | None = None,
     batch_minutes: float | None = None,
-    ask_for_samples: bool = True,
 ) -> FleetResult:
-    """Play the same seeded events through cloud-only, edge-only and hybrid designs.
+    """Play the same seeded events through the cloud-only, edge and hybrid designs (data/architectures.json).
 
-    report_buffer: how many hybrid reports a device holds while its link is down (overflow is dropped).
-    batch_minutes: a hybrid device sends its reports together once per window of this length.
+    report_buffer: how many reports an edge or hybrid device holds while its link is down (overflow is dropped).
+    batch_minutes: an edge or hybrid device sends its reports together once per window of this length.
     (Both default to data/fleet_defaults.csv.)
-    ask_for_samples: whether the hybrid cloud asks devices for their low-confidence raw samples.
     seed: the random stream's seed (default: the course seed, so the same call gives the same day).
     """
     from utils.course import SEED
@@ -350,95 +464,17 @@ def simulate(
     if isinstance(report_buffer, bool) or not isinstance(report_buffer, (int, np.integer)) or report_buffer < 0:
         raise CourseError(f"report_buffer must be a whole number of reports, 0 or more (got {report_buffer!r}).")
     window_s = _number("batch_minutes", batch_minutes, low=0.1, high=24 * 60) * 60.0
-    n_devices, seconds = int(n_devices), float(hours) * SECONDS_PER_HOUR
     rng = np.random.default_rng(seed)
-
-    # Events: a Poisson process per device (count, then uniform times), all devices on one timeline.
-    counts = rng.poisson(workload.events_per_hour * hours, size=n_devices)
-    device = np.repeat(np.arange(n_devices), counts)
-    t = rng.random(device.size) * seconds
-    n_events = int(device.size)
-
-    # Outages on the same timeline: device d's period is [d*T, (d+1)*T), so one searchsorted finds them all.
-    o_dev, o_start, o_end = outage_intervals(n_devices, link, seconds, rng)
-    down_fraction = float((o_end - o_start).sum() / (n_devices * seconds))
-    g_start, g_end = o_dev * seconds + o_start, o_dev * seconds + o_end
-    key = device * seconds + t
-    which = np.searchsorted(g_start, key, side="right") - 1
-    if g_start.size:
-        down = (which >= 0) & (key < g_end[np.maximum(which, 0)])
-    else:
-        down = np.zeros(n_events, dtype=bool)
-    up = ~down
-    low_conf = rng.random(n_events) < workload.low_confidence
-
-    modes = {}
-    per_month = network.MONTH_DAYS * 24.0 / hours
-    up_mbps = link.uplink_mbps * 1e6
-
-    def cost(nbytes: float) -> float:
-        # The devices' data plan, plus what the cloud charges to receive it (ingress: free at AWS).
-        gb = nbytes * per_month / 1e9
-        return gb * link.usd_per_gb + network.transfer_cost(gb, direction="in")
-
-    def tx_joules(nbytes: float) -> float:
-        return nbytes * 8 / up_mbps * link.tx_watts
-
-    # Cloud-only: upload + round trip (normal jitter, never below 0, as utils.network samples it)
-    # + server time, only while the link is up.
-    n_up = int(up.sum())
-    rtt = np.maximum(rng.normal(link.rtt_ms, link.jitter_ms, n_up), 0.0) if link.jitter_ms > 0 else np.full(
-        n_up, float(link.rtt_ms))
-    upload_ms = workload.raw_bytes * 8 / up_mbps * 1e3
-    lat = rtt + upload_ms + workload.cloud_server_ms
-    sent = n_up * workload.raw_bytes
-    wait_j = link.rx_watts * (rtt.sum() + n_up * workload.cloud_server_ms) / 1e3
-    p50, p99 = _pct(lat)
-    modes["cloud-only"] = ModeStats(
-        "cloud-only", n_events, n_up, n_events - n_up, n_events - n_up, p50, p99, sent, cost(sent),
-        (tx_joules(sent) + wait_j) / n_devices, sent, 0, lat,
-        _hourly(t[down], 1.0, hours), _hourly(t[up], workload.raw_bytes, hours),
-    )
-
-    # Edge-only: every event decided on the device in the board's inference time; nothing goes up.
-    # Every on-device decision takes the same time: a read-only view, not millions of copies.
-    edge_lat = np.broadcast_to(np.float64(workload.edge_latency_ms), (n_events,))
-    edge_j = n_events * workload.edge_energy_mj / 1e3
-    zeros = np.zeros(max(1, int(math.ceil(hours))))
-    modes["edge-only"] = ModeStats(
-        "edge-only", n_events, n_events, 0, n_events, *_pct(edge_lat), 0, 0.0, edge_j / n_devices, 0, 0,
-        edge_lat, zeros, zeros,
-    )
-
-    # Hybrid: decide locally; reports made during an outage wait in the buffer, overflow is dropped,
-    # and an outage still open at the end leaves its buffered reports undelivered.
-    per_outage = np.bincount(which[down], minlength=o_start.size) if o_start.size else np.zeros(0, np.int64)
-    dropped = np.maximum(per_outage - report_buffer, 0)
-    still_open = o_end >= seconds
-    missing = int(dropped.sum() + np.minimum(per_outage, report_buffer)[still_open].sum())
-    delivered = n_events - missing
-    samples = int((low_conf & up).sum()) if ask_for_samples else 0
-    h_bytes = delivered * workload.report_bytes + samples * workload.raw_bytes
-    # Radio: send the bytes, then wait one round trip for the acknowledgement of each request:
-    # one per (device, window) with reports while up, one per buffer flush, one per sample.
-    windows = int(math.ceil(seconds / window_s))
-    batches = np.count_nonzero(np.bincount(device[up] * windows + (t[up] // window_s).astype(np.int64)))
-    flushes = np.count_nonzero(np.minimum(per_outage, report_buffer)[~still_open])
-    requests = batches + flushes + samples
-    h_j = edge_j + tx_joules(h_bytes) + link.rx_watts * requests * link.rtt_ms / 1e3
-    # Per hour: reports go up at once while the link is up, or in one flush when an outage ends.
-    sample_times = t[low_conf & up] if ask_for_samples else t[:0]
-    flushed = np.minimum(per_outage, report_buffer)[~still_open]
-    h_hourly = (
-        _hourly(t[up], workload.report_bytes, hours)
-        + _hourly(o_end[~still_open], flushed * float(workload.report_bytes), hours)
-        + _hourly(sample_times, workload.raw_bytes, hours)
-    )
-    modes["hybrid"] = ModeStats(
-        "hybrid", n_events, n_events, 0, missing, *_pct(edge_lat), h_bytes, cost(h_bytes), h_j / n_devices,
-        samples * workload.raw_bytes, samples, edge_lat, zeros, h_hourly,
-    )
-    return FleetResult(n_devices, float(hours), workload, link, int(seed), down_fraction, modes)
+    day = _draw_day(int(n_devices), workload, link, hours, rng)
+    costs = _Costs(link, hours)
+    modes = {
+        "cloud-only": _cloud_only(day, workload, link, rng, costs),
+        "edge": _on_device("edge", day, workload, link, costs, report_buffer, window_s, samples=False),
+        "hybrid": _on_device("hybrid", day, workload, link, costs, report_buffer, window_s, samples=True),
+    }
+    if tuple(modes) != modes_simulated():
+        raise CourseError("data/architectures.json marks other architectures as simulated than utils.fleet plays.")
+    return FleetResult(int(n_devices), float(hours), workload, link, int(seed), day.down_fraction, modes)
 
 
 def with_outages(link: Link, outages_per_day: float, outage_minutes: float | None = None) -> Link:
@@ -465,7 +501,8 @@ def comparison_figure(result: FleetResult):
               ("events lost", lambda s: s.events_lost)]
     fig, axes = plt.subplots(1, 3, figsize=(10, 2.4))
     for ax, (label, value) in zip(axes, panels, strict=True):
-        ax.bar(MODES, [value(result[m]) for m in MODES], color=[style.CLOUD, style.EDGE, style.HYBRID])
+        ax.bar(list(result.modes), [value(s) for s in result.modes.values()],
+               color=[style.ARCHITECTURE_COLOURS[m] for m in result.modes])
         ax.set_title(label)
         ax.tick_params(axis="x", labelsize=8)
     fig.tight_layout()

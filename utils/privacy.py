@@ -2,13 +2,13 @@
 
 Defined for lesson 04; lesson 03 reuses the doorbell's figures. Products and their cited raw
 data rates live in data/products.csv (security camera, doorbell, smart speaker, health wearable).
-Three architectures:
+Three of the course's architectures (data/architectures.json), in their meanings there:
 
-``cloud``
+``cloud-only``
     the raw sensor stream goes to a server all day (the server does the inference);
-``hybrid``
-    the device runs a small model and uploads a short raw excerpt for each event it detects
-    (the smart speaker's real design: an on-device wake word, then the question's audio);
+``cloud-assisted``
+    a small model on the device detects events and forwards a short raw excerpt of each, on which
+    the cloud decides (the smart speaker's real design: an on-device wake word, then the question's audio);
 ``edge``
     the device runs the whole model and sends only its conclusion, a short text.
 
@@ -27,7 +27,7 @@ from pathlib import Path
 
 from utils.errors import CourseError
 
-ARCHITECTURES = ("cloud", "hybrid", "edge")
+ARCHITECTURES = ("cloud-only", "cloud-assisted", "edge")
 SECONDS_PER_HOUR = 3600
 
 
@@ -42,7 +42,7 @@ class Product:
     raw_source: str
     event_text: str
     events_per_day: float
-    hybrid_upload_seconds: float
+    forwarded_seconds: float
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def _products() -> tuple[Product, ...]:
                 raw_source=r["raw_source"],
                 event_text=r["event_text"],
                 events_per_day=float(r["events_per_day"]),
-                hybrid_upload_seconds=float(r["hybrid_upload_seconds"]),
+                forwarded_seconds=float(r["forwarded_seconds"]),
             )
             for r in csv.DictReader(fh)
         )
@@ -106,17 +106,17 @@ def raw_bytes_per_day(p: Product) -> float:
 
 
 def flow(p: Product | str, architecture: str, events_per_day: float | None = None,
-         hybrid_upload_seconds: float | None = None) -> Flow:
+         forwarded_seconds: float | None = None) -> Flow:
     """Bytes per day that ``p`` sends in ``architecture``; the two scenario numbers can be overridden."""
     p = product(p) if isinstance(p, str) else p
     if architecture not in ARCHITECTURES:
         raise CourseError(f"architecture must be one of {', '.join(ARCHITECTURES)}, got {architecture!r}.")
     events = p.events_per_day if events_per_day is None else _count(events_per_day, "events_per_day")
-    seconds = p.hybrid_upload_seconds if hybrid_upload_seconds is None else _count(hybrid_upload_seconds, "hybrid_upload_seconds")
+    seconds = p.forwarded_seconds if forwarded_seconds is None else _count(forwarded_seconds, "forwarded_seconds")
     message = len(event_message(p))
-    if architecture == "cloud":
+    if architecture == "cloud-only":
         return Flow(p.name, architecture, raw_bytes_per_day(p), 0.0)  # the server draws its own conclusions
-    if architecture == "hybrid":
+    if architecture == "cloud-assisted":
         raw = min(events * seconds * p.raw_bytes_per_second, raw_bytes_per_day(p))
         return Flow(p.name, architecture, raw, events * message)
     return Flow(p.name, architecture, 0.0, events * message)

@@ -34,8 +34,10 @@ def _doc() -> dict:
 
 
 def choices() -> dict:
-    """The four architectures a card offers, as {key: one-line description}."""
-    return dict(_doc()["choices"])
+    """The four architectures a card offers (data/architectures.json), as {id: one-line summary}."""
+    from utils import architectures
+
+    return {a.id: a.summary for a in architectures.catalog()}
 
 
 def ids() -> list[str]:

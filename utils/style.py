@@ -6,7 +6,10 @@ CLOUD = "#3b75af"  # blue: anything that happens on a server
 EDGE = "#e07b39"  # orange: anything that happens on the device
 HYBRID = "#519e3e"  # green: the two together
 NEUTRAL = "#7f7f7f"
-PALETTE = [CLOUD, EDGE, HYBRID, "#8d69b8", "#c03d3e", "#84584e", "#d57dbf", NEUTRAL]
+CLOUD_ASSISTED = "#8d69b8"  # purple: the device filters, the cloud decides
+PALETTE = [CLOUD, EDGE, HYBRID, CLOUD_ASSISTED, "#c03d3e", "#84584e", "#d57dbf", NEUTRAL]
+# One colour per architecture of data/architectures.json, in every plot.
+ARCHITECTURE_COLOURS = {"cloud-only": CLOUD, "edge": EDGE, "hybrid": HYBRID, "cloud-assisted": CLOUD_ASSISTED}
 
 
 def apply() -> None:

@@ -5,6 +5,8 @@ Every lesson that prints a comparison (converter recipes, tensors, boards, layer
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 
 
@@ -34,9 +36,10 @@ class Table(list):
 
     def _repr_html_(self) -> str:
         cols = self.columns()
-        head = "".join(f"<th style='text-align:left'>{c}</th>" for c in cols)
+        head = "".join(f"<th style='text-align:left'>{html.escape(str(c))}</th>" for c in cols)
         body = "".join(
-            "<tr>" + "".join(f"<td style='text-align:left'>{self._cell(r.get(c))}</td>" for c in cols) + "</tr>"
+            "<tr>" + "".join(f"<td style='text-align:left'>{html.escape(self._cell(r.get(c)))}</td>" for c in cols)
+            + "</tr>"
             for r in self
         )
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
