@@ -234,7 +234,7 @@ def _trap(f):
 # How each numeric answer follows from data/ (or from its own prompt). A new numeric question needs a line here.
 NUMERIC = {
     "00.points-to-pass": lambda f: math.ceil(0.8 * 5),
-    "01.upload-frame": lambda f: f["camera_mbps"] * 1e6 / 8 / 15 * 8 / (f["net"]["4G"].uplink_mbps * 1e3),
+    "01.upload-frame": lambda f: f["network"].frame_bytes(f["camera_mbps"]) * 8 / (f["net"]["4G"].uplink_mbps * 1e3),
     "02.gb-per-day": lambda f: f["network"].gb_per_day(f["camera_mbps"]),
     "02.three-nines": lambda f: f["network"].downtime_minutes_per_month(0.999),
     "03.int8-size": lambda f: 250_000 * 1 / 1_000,

@@ -231,6 +231,29 @@ def stream_mbps(stream: str = "1080p standard", codec: str = "H.264") -> float:
                       f"options: {options}.")
 
 
+# Cited in data/video_bitrates.md: a key frame (I-frame) is "frequently 10 or 20x" a predicted
+# frame (IPVM 2013); the course takes the low end, with one I-frame a second as in that test.
+I_TO_P_RATIO = 10.0
+
+
+def frame_bytes(mbps: float, fps: float = 15.0, kind: str = "I") -> float:
+    """Bytes of one frame of a ``mbps`` stream at ``fps`` frames per second.
+
+    kind 'I': a key frame, the only kind a server can decode on its own, so what one inference
+    request carries (one I-frame a second, I_TO_P_RATIO times a P-frame); kind 'average': the
+    stream's bytes shared evenly over its frames (most of them P-frames that mean nothing alone).
+    """
+    per_second = _positive(mbps, "mbps") * 1e6 / 8
+    frames = _positive(fps, "fps")
+    if frames < 1:
+        raise CourseError(f"fps must be at least 1 frame per second, got {shown(fps)}.")
+    if kind == "average":
+        return per_second / frames
+    if kind == "I":
+        return I_TO_P_RATIO * per_second / (I_TO_P_RATIO + frames - 1)
+    raise CourseError(f"kind must be 'I' (a key frame) or 'average', got {shown(kind)}.")
+
+
 def gb_per_day(mbps: float) -> float:
     """Decimal GB one stream of ``mbps`` sends in a day (2 Mbps -> 21.6 GB)."""
     return _positive(mbps, "mbps") * 1e6 * SECONDS_PER_DAY / 8 / 1e9
