@@ -80,11 +80,6 @@ def test_ingress_is_free():
     assert net.transfer_cost(1e6, "in") == 0.0
 
 
-def test_bad_direction():
-    with pytest.raises(CourseError, match="'in' \\(ingress\\) or 'out'"):
-        net.transfer_cost(10, "sideways")
-
-
 def test_availability_nines_in_minutes_per_month():
     assert net.downtime_minutes_per_month(0.999) == pytest.approx(43.83, abs=0.01)
     assert net.downtime_minutes_per_month(99.9, percent=True) == pytest.approx(43.83, abs=0.01)
@@ -143,3 +138,11 @@ def test_bad_profile_change():
         net.link("5G").with_(loss_pct=120)
     with pytest.raises(CourseError, match="uplink_mbps must be more than zero"):
         net.link("5G").with_(uplink_mbps=0)
+
+
+def test_storage_is_priced_tier_by_tier():
+    # 10,000 cameras x 21.6 GB a day x 30 days = 6,480,000 GB held: 50 TB at $0.023, 450 TB at $0.022, the rest at $0.021.
+    assert net.storage_cost(6_480_000) == pytest.approx(50_000 * 0.023 + 450_000 * 0.022 + 5_980_000 * 0.021)
+    assert net.storage_cost(0) == 0
+    with pytest.raises(CourseError, match="direction must be 'in' \\(ingress\\), 'out' \\(egress\\) or 'store'"):
+        net.transfer_cost(1, "sideways")

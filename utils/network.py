@@ -283,8 +283,9 @@ def _price_tiers(provider: str, direction: str) -> tuple[tuple[float, float, flo
 
 def price_tiers(direction: str = "out", provider: str = "AWS") -> list[tuple[float, float, float]]:
     """(from_gb, to_gb, usd_per_gb) tiers of one month, from data/cloud_prices.csv."""
-    if not isinstance(direction, str) or direction not in ("in", "out"):
-        raise CourseError(f"direction must be 'in' (ingress) or 'out' (egress), got {shown(direction)}.")
+    if not isinstance(direction, str) or direction not in ("in", "out", "store"):
+        raise CourseError(f"direction must be 'in' (ingress), 'out' (egress) or 'store' (storage), "
+                          f"got {shown(direction)}.")
     require(isinstance(provider, str), f"provider must be a name such as 'AWS', got {shown(provider)}.")
     return list(_price_tiers(provider, direction))
 
@@ -298,6 +299,11 @@ def transfer_cost(gb: float, direction: str = "out", provider: str = "AWS") -> f
             break
         cost += (min(total_gb, end) - start) * price
     return cost
+
+
+def storage_cost(gb_stored: float, provider: str = "AWS") -> float:
+    """US dollars a month to keep ``gb_stored`` GB in standard object storage, tier by tier."""
+    return transfer_cost(gb_stored, "store", provider)
 
 
 # ----------------------------------------------------------------------------- reliability
