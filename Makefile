@@ -33,7 +33,7 @@ test: export COURSE_PROGRESS_FILE = $(CURDIR)/build/test-progress.json
 test: $(STAMP)  ## lint, notebook form, unit and browser tests, then every notebook under nbval
 	$(BIN)/ruff check utils tools tests notebooks
 	$(BIN)/python tools/nb.py check
-	$(BIN)/python -m pytest tests notebooks --nbval-lax -q
+	$(BIN)/python -m pytest tests notebooks --nbval-lax -q -rs
 
 lint: $(STAMP)
 	$(BIN)/ruff check utils tools tests notebooks

@@ -2,7 +2,7 @@
 
 Also the one place that adapts the notebook checks to the platform: where TFLite Micro has no
 wheel, lesson 07's cells tagged ``needs-tflm`` still run (on LiteRT) but their stored outputs,
-which only the real TFLite Micro produces, are not compared; the report header says so.
+which only the real TFLite Micro produces, are not compared; the run's summary says so.
 """
 
 import atexit
@@ -36,8 +36,9 @@ def _tflm_missing() -> bool:
     return not tflm.available()
 
 
-def pytest_report_header(config):
-    return NO_TFLM_NOTE if _tflm_missing() else None
+def pytest_terminal_summary(terminalreporter):
+    if _tflm_missing():  # at the end, where `pytest -q` still shows it
+        terminalreporter.write_line(NO_TFLM_NOTE)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -32,7 +32,7 @@ MLPERF_ARENAS = {
     "pretrainedResnet_quant": 55_984,
     "ad01_int8": 3_984,
 }
-needs_tflm = pytest.mark.skipif(not tflm.available(), reason="tflite-micro has no wheel for this platform")
+needs_tflm = pytest.mark.skipif(not tflm.available(), reason="TFLite Micro is not available here (no wheel for this platform, or COURSE_TFLM=off)")
 
 
 def one_sentence(message: str) -> bool:

@@ -16,7 +16,7 @@ from utils import int8_reference as ref
 from utils import tflm
 from utils.errors import CourseError
 
-needs_tflm = pytest.mark.skipif(not tflm.available(), reason="tflite-micro has no wheel for this platform")
+needs_tflm = pytest.mark.skipif(not tflm.available(), reason="TFLite Micro is not available here (no wheel for this platform, or COURSE_TFLM=off)")
 
 
 def _exact_double_rounding(acc: int, qm: int, shift: int) -> int:

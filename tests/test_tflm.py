@@ -11,7 +11,7 @@ from utils.capture import call_captured
 from utils.errors import CourseError
 from utils.tolerances import ACCURACY_FLOOR, INT8_CHANGE_POINTS, RUNTIME_GAP_CODES
 
-needs_tflm = pytest.mark.skipif(not tflm.available(), reason="tflite-micro has no wheel for this platform")
+needs_tflm = pytest.mark.skipif(not tflm.available(), reason="TFLite Micro is not available here (no wheel for this platform, or COURSE_TFLM=off)")
 
 
 @pytest.fixture(scope="module")
