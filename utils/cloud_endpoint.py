@@ -30,6 +30,7 @@ import io
 import json
 import math
 import queue
+import re
 import socket
 import sys
 import threading
@@ -109,6 +110,8 @@ def parse_json(raw: bytes):
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
         raise _Refusal(f"The request body is not UTF-8 text (byte {err.start} cannot be decoded).") from None
+    if _nesting_depth(text) > MAX_JSON_DEPTH:
+        raise _Refusal("The request body nests lists or objects too deeply; an instance needs a few levels.")
     try:
         return json.loads(text, parse_constant=_no_constant)
     except _Refusal:
@@ -123,6 +126,20 @@ def parse_json(raw: bytes):
                        "that fit a float.") from None
     except MemoryError:
         raise _Refusal("The request body is too complex to decode in memory; send fewer values.") from None
+
+
+# Checked before decoding: whether json.loads fails at 3,000 levels depends on the Python version.
+MAX_JSON_DEPTH = 100  # an instance needs a few levels; 100 leaves room for any model here
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _nesting_depth(text: str) -> int:
+    """The deepest nesting of [ and { in ``text``, brackets inside strings left out."""
+    codes = np.frombuffer(_JSON_STRING.sub("", text).encode("utf-8"), dtype=np.uint8)
+    if codes.size == 0:
+        return 0
+    step = np.isin(codes, (ord("["), ord("{"))).astype(np.int64) - np.isin(codes, (ord("]"), ord("}")))
+    return int(np.cumsum(step).max())
 
 
 def _no_constant(name: str):
