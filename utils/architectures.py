@@ -7,12 +7,11 @@ the ones marked ``simulated``. Every lesson, quiz key and card uses these names 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 from utils.errors import CourseError
+from utils.paths import read_json
 
 FILE = "architectures.json"
 
@@ -34,13 +33,7 @@ class Architecture:
 
 @cache
 def _doc() -> dict:
-    from utils.course import find_root
-
-    path = find_root(Path(__file__).parent) / "data" / FILE
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        raise CourseError(f"The file data/{FILE} is missing or not valid JSON: restore it from the course repository.") from None
+    return read_json(FILE)
 
 
 def catalog() -> list[Architecture]:

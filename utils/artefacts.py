@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from utils.errors import CourseError
+from utils.paths import find_root
 
 
 def artefact_dir() -> Path:
@@ -19,8 +20,6 @@ def artefact_dir() -> Path:
     if override:
         folder = Path(override).expanduser()
     else:
-        from utils.course import find_root
-
         folder = find_root(Path(__file__).parent) / "artefacts"
     folder.mkdir(parents=True, exist_ok=True)
     return folder

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from utils.errors import CourseError
+from utils.paths import data_dir
 
 KINDS = {"number", "choice", "array", "function", "validator"}
 NEEDS = {"number": "answer", "choice": "answer", "array": "answer", "function": "cases", "validator": "validator"}
@@ -70,9 +71,7 @@ def exercise_dir() -> Path:
     override = os.environ.get("COURSE_EXERCISES_DIR")
     if override:
         return Path(override).expanduser()
-    from utils.course import find_root
-
-    return find_root(Path(__file__).parent) / "data" / "exercises"
+    return data_dir() / "exercises"
 
 
 _CACHE: dict[Path, tuple[tuple[int, int], dict]] = {}

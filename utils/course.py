@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from utils.errors import CourseError
+from utils.paths import COLAB_DIR, find_root  # noqa: F401 - course.find_root and COLAB_DIR are public
 
 REPO_URL = "https://github.com/edge-ai-course/cloud-vs-edge-ai"
 BRANCH = "main"
-COLAB_DIR = "/content/cloud-vs-edge-ai"
 SEED = 42
 
 # The nine notebooks, in order: (id, file stem, title). Tools, quizzes and the tree read this.
@@ -68,19 +68,6 @@ def on_colab() -> bool:
     """True inside Google Colab (its runtime always has the ``google.colab`` package)."""
     return "google.colab" in sys.modules or importlib.util.find_spec("google") is not None and (
         importlib.util.find_spec("google.colab") is not None
-    )
-
-
-def find_root(start: Path | None = None) -> Path:
-    """The course folder: the nearest folder above ``start`` that holds utils/ and data/."""
-    start = Path(start or Path.cwd()).resolve()
-    candidates = [start, *start.parents, Path(COLAB_DIR), Path(__file__).resolve().parents[1]]
-    for folder in candidates:
-        if (folder / "utils" / "course.py").is_file() and (folder / "data").is_dir():
-            return folder
-    raise CourseError(
-        f"Cannot find the course folder from {start}: open the notebooks from the course's "
-        "notebooks/ folder (run `make course` in the course folder)."
     )
 
 

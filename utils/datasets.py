@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from utils.errors import CourseError
+from utils.paths import data_dir  # noqa: F401 - datasets.data_dir is public
 
 # Seed of the train/test split: fixed here (not the global seed) so the test set never moves.
 SPLIT_SEED = 42
@@ -113,13 +114,6 @@ def _entry(name: str) -> Entry:
     if not isinstance(name, str) or name not in REGISTRY:
         raise CourseError(f"Unknown dataset {name!r}: choose one of {', '.join(names())}.")
     return REGISTRY[name]
-
-
-def data_dir() -> Path:
-    """The course's data/ folder."""
-    from utils.course import find_root
-
-    return find_root(Path(__file__).parent) / "data"
 
 
 def sha256(path: Path) -> str:

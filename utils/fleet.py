@@ -23,17 +23,16 @@ the ``seed`` argument, so the same call gives the same numbers.
 
 from __future__ import annotations
 
-import csv
 import html
 import math
 from dataclasses import dataclass, field, replace
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 
 from utils import network
 from utils.errors import CourseError
+from utils.paths import read_csv
 
 SECONDS_PER_HOUR = 3600.0
 # Guard rails: above these the arrays stop fitting comfortably in a laptop's memory.
@@ -100,13 +99,7 @@ def defaults() -> dict:
 
 @cache
 def _defaults() -> dict:
-    from utils.course import find_root
-
-    path = find_root(Path(__file__).parent) / "data" / "fleet_defaults.csv"
-    if not path.is_file():
-        raise CourseError("The table data/fleet_defaults.csv is missing: restore it from the course repository.")
-    with path.open(encoding="utf-8", newline="") as fh:
-        return {r["name"]: (float(r["value"]), r["unit"], r["source"]) for r in csv.DictReader(fh)}
+    return {r["name"]: (float(r["value"]), r["unit"], r["source"]) for r in read_csv("fleet_defaults.csv")}
 
 
 def make_link(name: str = "4G", outages_per_day: float | None = None, outage_minutes: float | None = None,

@@ -18,6 +18,7 @@ from functools import cache
 from pathlib import Path
 
 from utils.errors import CourseError
+from utils.paths import find_root, read_json
 
 # The terms the seed's own glossary defines: the course must keep all of them.
 SEED_TERMS = ("Edge AI", "Cloud AI", "Latency", "TinyML", "Quantization", "Inference")
@@ -33,18 +34,9 @@ class Entry:
     heading: str
 
 
-def _root() -> Path:
-    from utils.course import find_root
-
-    return find_root(Path(__file__).parent)
-
-
 @cache
 def _entries() -> tuple[Entry, ...]:
-    path = _root() / "data" / "glossary.json"
-    if not path.is_file():
-        raise CourseError("The file data/glossary.json is missing: restore it from the course repository.")
-    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc = read_json("glossary.json")
     return tuple(Entry(e["term"], e["definition"], e["notebook"], e["heading"]) for e in doc["terms"])
 
 
@@ -78,7 +70,7 @@ def notebook_file(notebook: str) -> str:
 
 def headings(notebook: str) -> list[str]:
     """The markdown heading texts of ``notebook`` (every level), read from the .ipynb file."""
-    path = _root() / "notebooks" / notebook_file(notebook)
+    path = find_root(Path(__file__).parent) / "notebooks" / notebook_file(notebook)
     if not path.is_file():
         return []
     nb = json.loads(path.read_text(encoding="utf-8"))

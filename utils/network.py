@@ -17,36 +17,21 @@ Units: 1 GB = 10^9 bytes, 1 TB = 1,000 GB, 1 Mbps = 10^6 bit/s, and a month is
 from __future__ import annotations
 
 import bisect
-import csv
 import math
 import numbers
 import random
 import time
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 from utils.errors import CourseError, require, shown
+from utils.paths import read_csv
 
 SECONDS_PER_DAY = 86_400
 MONTH_DAYS = 365.25 / 12  # 30.4375: the average calendar month
 KM_PER_MS_RTT = 100.0  # light in glass ~200,000 km/s: 100 km there and back takes ~1 ms
 # The most random draws one call makes: more would take minutes and gigabytes, never what a lesson wants.
 MAX_DRAWS = 2_000_000
-
-
-def _data_dir() -> Path:
-    from utils.course import find_root
-
-    return find_root(Path(__file__).parent) / "data"
-
-
-def _read_csv(name: str) -> list[dict]:
-    path = _data_dir() / name
-    if not path.is_file():
-        raise CourseError(f"The table data/{name} is missing: restore it from the course repository.")
-    with path.open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
 
 
 def _number(value, what: str) -> float:
@@ -137,7 +122,7 @@ class LinkProfile:
 
 @cache
 def _links() -> tuple[LinkProfile, ...]:
-    rows = _read_csv("networks.csv")
+    rows = read_csv("networks.csv")
     return tuple(
         LinkProfile(
             name=r["link"],
@@ -213,7 +198,7 @@ def _seed(seed: int | None) -> int:
 
 @cache
 def _bitrates() -> tuple[dict, ...]:
-    return tuple(_read_csv("video_bitrates.csv"))
+    return tuple(read_csv("video_bitrates.csv"))
 
 
 def video_streams() -> list[dict]:
@@ -273,7 +258,7 @@ def fleet_uplink_gbps(n_cameras: int, mbps: float) -> float:
 def _price_tiers(provider: str, direction: str) -> tuple[tuple[float, float, float], ...]:
     rows = [
         r
-        for r in _read_csv("cloud_prices.csv")
+        for r in read_csv("cloud_prices.csv")
         if r["provider"].lower() == provider.lower() and r["direction"] == direction
     ]
     if not rows:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from utils.errors import CourseError
+from utils.paths import data_dir
 
 TYPES = ("single", "multiple", "numeric", "predict")
 LETTERS = "ABCDEFGHIJ"
@@ -49,9 +50,7 @@ _ID = re.compile(r"^\d\d\.[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 def _bank_dir() -> Path:
-    from utils.course import find_root
-
-    return find_root(Path(__file__).parent) / "data" / "quizzes"
+    return data_dir() / "quizzes"
 
 
 def _is_number(x) -> bool:

@@ -12,12 +12,11 @@ and reads the deciding trade-off. It uses only widgets that ipywidgets 7.7 and 8
 from __future__ import annotations
 
 import html
-import json
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 from utils.errors import CourseError
+from utils.paths import read_csv, read_json
 
 VERDICTS = ("best", "works", "fails")
 _COLOURS = {"best": "#1b7a3a", "works": "#8a5a00", "fails": "#a4262c"}
@@ -25,12 +24,7 @@ _COLOURS = {"best": "#1b7a3a", "works": "#8a5a00", "fails": "#a4262c"}
 
 @cache
 def _doc() -> dict:
-    from utils.course import find_root
-
-    path = find_root(Path(__file__).parent) / "data" / "scenarios.json"
-    if not path.is_file():
-        raise CourseError("The file data/scenarios.json is missing: restore it from the course repository.")
-    return json.loads(path.read_text(encoding="utf-8"))
+    return read_json("scenarios.json")
 
 
 def choices() -> dict:
@@ -84,14 +78,9 @@ def facts() -> dict:
 
 def _params(model: str) -> int:
     """Parameter count of ``model`` from data/model_sizes.csv (cited there)."""
-    import csv
-
-    from utils.course import find_root
-
-    with open(find_root(Path(__file__).parent) / "data" / "model_sizes.csv", encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            if row["model"] == model:
-                return int(row["params"])
+    for row in read_csv("model_sizes.csv"):
+        if row["model"] == model:
+            return int(row["params"])
     raise CourseError(f"No model {model!r} in data/model_sizes.csv: restore the table from the course repository.")
 
 
