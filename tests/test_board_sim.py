@@ -44,19 +44,68 @@ def test_digits_fits_an_esp32_with_the_stated_budgets(digits):
 
 def test_latency_and_energy_arithmetic(digits):
     f = bs.simulate(digits, "STM32L4R5")
-    cpm, note = bs.cycles_per_mac("STM32L4R5")
-    assert "4 published cortex-m4f rows" in note
-    assert f.latency_ms == pytest.approx(23_680 * cpm / 120e3)
+    est = bs.estimate(bs.footprint(digits).work, "cortex-m4f", "tflm-reference", 120)
+    assert f.latency_ms == est.latency_ms == pytest.approx(sum(est.op_ms))
+    assert f.cycles_per_mac == pytest.approx(f.latency_ms * 120e3 / 23_680)  # effective: all cycles / all MACs
+    assert "fitted on 4 published rows" in f.calibration_note
     assert f.energy_uj == pytest.approx(f.latency_ms * f.power_mw)
     assert f.power_source.startswith("measured")
     assert sum(r["estimated ms"] for r in f.layers) == pytest.approx(f.latency_ms, rel=1e-3)
+
+
+def test_each_operator_is_costed_by_its_type(digits):
+    m = bs.latency_model()
+    f = bs.simulate(digits, "STM32U575")
+    per_mac = m.per_mac[("cortex-m33", "tflm-optimized")]
+    for row, op in zip(f.layers, bs.footprint(digits).work, strict=True):
+        cycles = op.macs * (per_mac + (m.fully_connected["tflm-optimized"] if op.kind == "FULLY_CONNECTED" else 0))
+        if not op.macs:
+            cycles = op.bytes_moved * m.per_byte
+        cycles += m.per_call["tflm"]
+        assert row["estimated ms"] == pytest.approx(cycles / 160e3, abs=1e-4)
+
+
+def test_a_latency_comes_with_its_error_band(digits):
+    f = bs.simulate(digits, "STM32L4R5")
+    band, note = bs.error_band("cortex-m4f", "tflm-reference")
+    assert f.latency_error_pct == band and f.latency_band_note == note
+    errors = [abs(r["error %"]) for r in bs.loo_table() if r["kernels"] == "tflm-reference"]
+    assert band == pytest.approx(float(np.median(errors)), abs=0.06)
+    assert "all from one board, the Nucleo-L4R5ZI M4F" in note
+    assert f"typically within \u00b1{band:.0f} %" in f.summary()
+    esp = bs.simulate(digits, "ESP32")
+    assert esp.latency_ms > 0 and esp.latency_error_pct is None
+    assert "rests on one published row (ESP32 240MHz, person_detection)" in esp.summary()
+
+
+def test_a_board_without_published_rows_gets_no_latency_but_one_sentence(digits):
+    sentence = ("No published latency for a cortex-m4f core with tflm-optimized kernels, so no estimate (the "
+                "simulator does not extrapolate): this core has published rows with tflm-reference and vendor kernels.")
+    f = bs.simulate(digits, "nRF52840")
+    assert f.fits and f.latency_ms is None and f.energy_uj is None
+    assert f.calibration_note == sentence and f"latency: {sentence}" in f.summary()
+    with pytest.raises(CourseError) as err:
+        bs.cycles_per_mac("nRF52840")
+    assert str(err.value) == sentence
+    with pytest.raises(CourseError, match="no battery estimate"):
+        f.battery_days(60)
+    row = next(r for r in bs.fit_table(digits) if r["board"] == "nRF52840")
+    assert row["latency ms"] is None and row["typical error"] == "no published row"
+    assert bs.simulate(digits, "nRF52840", kernels="vendor").latency_ms > 0  # its core has vendor rows
+
+
+def test_the_one_number_model_stays_as_the_baseline():
+    cpm, note = bs.cycles_per_mac("STM32L4R5")
+    assert cpm == bs.calibration()[("cortex-m4f", "tflm-reference")]
+    assert note == "one-number model: mean of 4 published cortex-m4f rows with tflm-reference kernels"
 
 
 def test_battery_life_formula(digits):
     f = bs.simulate(digits, "STM32L4R5")
     rate = 3600  # one inference a second
     avg_mw = f.energy_uj * 1e-3 + f.board.sleep_mw * (1 - f.latency_ms * 1e-3)
-    days = bs.BATTERY_MAH * bs.BATTERY_V * 3.6 / (avg_mw * 1e-3) / 86400
+    mah, volts = bs.cited_battery()
+    days = mah * volts * 3.6 / (avg_mw * 1e-3) / 86400
     assert f.battery_days(rate) == pytest.approx(days)
     assert f.battery_days(60) > f.battery_days(3600)  # waking less often lasts longer
     with pytest.raises(CourseError, match="cannot keep up"):
@@ -83,8 +132,10 @@ def test_sram_overflow_names_the_largest_tensor_and_a_board_that_fits(wide_model
 
 
 def test_a_deadline_can_be_missed(digits):
-    f = bs.simulate(digits, "RP2040", deadline_ms=0.01)
+    f = bs.simulate(digits, "STM32L4R5", deadline_ms=0.01)
     assert not f.fits and any("deadline" in r for r in f.reasons)
+    unknown = bs.simulate(digits, "RP2040", deadline_ms=1000)  # no published row: the deadline is not assumed met
+    assert not unknown.fits and any("cannot be checked" in r for r in unknown.reasons)
 
 
 def test_unknown_board_lists_the_known_ones(digits):

@@ -114,7 +114,10 @@ def test_a_locked_node_waits_for_its_parents_even_when_its_quiz_is_mastered(prog
     change = progress.record_quiz("04", 1.0, True)
     assert change["mastered"] and change["state"] == "locked" and change["waiting_for"] == ["02", "03"]
     note = progress.node_note("04")
-    assert "locked: finish 02 and 03 first" in note and "still work" in note and "already mastered" in note
+    # Allowed, and shown as such: mastered early, not "locked" beside "mastered".
+    assert "mastered early" in note and "already mastered" in note and "once 02 and 03 are mastered" in note
+    assert "is locked" not in note and progress.shown_states()["04"] == progress.MASTERED_EARLY
+    assert "mastered early: 04 (counts once 02 and 03 are mastered)" in progress.summary()
     master("01", "03")
     assert progress.node_states()["04"] == "locked" and progress.waiting_for("04") == ["02"]
     change = progress.record_quiz("02", 1.0, True)
@@ -300,8 +303,11 @@ def test_tree_figure_draws_each_state_and_the_branches(progress_file):
     assert to_hex(by_title["01"].get_facecolor()) == style.HYBRID.lower()  # mastered
     assert to_hex(by_title["02"].get_edgecolor()) == style.EDGE.lower()  # open
     assert to_hex(by_title["03"].get_edgecolor()) == style.EDGE.lower()  # open: a root
-    assert to_hex(by_title["04"].get_facecolor()) == "#eeeeee"  # locked, though its quiz is mastered
-    assert "locked: finish 02 and 03 first" in texts and "its quiz is already mastered" in texts
+    assert to_hex(by_title["04"].get_facecolor()) == style.PAGE  # mastered early: its quiz, before 02 and 03
+    assert by_title["04"].get_linestyle() == "--" and to_hex(by_title["04"].get_edgecolor()) == style.HYBRID.lower()
+    assert "\u2713 mastered early" in texts and "counts once 02 and 03 are mastered" in texts
+    assert "locked: finish 02 and 03 first" not in texts
+    assert to_hex(by_title["06"].get_facecolor()) == style.LOCKED_FACE  # locked
     assert "locked: finish 02 and 07 first" in texts and texts.count("open from the start") == 2
     assert "unlocked by mastering 01" in texts and "cloud branch" in texts and "edge branch" in texts
     assert len(ax.lines) == sum(len(ps) for ps in progress.PARENTS.values()) == 8  # one piece of wood per parent
@@ -311,16 +317,39 @@ def test_tree_figure_draws_each_state_and_the_branches(progress_file):
     plt.close(fig)
 
 
-def test_show_tree_displays_one_figure_and_a_summary(progress_file, monkeypatch, capsys):
+def test_show_tree_is_a_live_widget_that_refresh_redraws_in_place(progress_file, monkeypatch):
     import IPython.display
     import matplotlib
+
+    from utils.display import WIDGET_MIME
 
     matplotlib.use("Agg")
     shown = []
     monkeypatch.setattr(IPython.display, "display", lambda obj, **kw: shown.append(obj))
+    monkeypatch.setattr("utils.course.on_colab", lambda: False)
+    monkeypatch.setattr(progress, "_trees", {})
     progress.record_quiz("01", 1.0, True)
     progress.show_tree(highlight="02")
-    assert len(shown) == 1 and type(shown[0]).__name__ == "Figure"
-    out = capsys.readouterr().out
-    assert "1 of 8 nodes mastered; open now: 02 Limits of the cloud, 03 Edge AI and TinyML;" in out
-    assert "08 (finish 02 and 07)" in out and str(progress_file) in out
+    (bundle,) = shown
+    view = progress._trees["02"]
+    assert bundle[WIDGET_MIME]["model_id"] == view.model_id and bundle["text/html"] == view.value
+    assert '<img src="data:image/png;base64,' in view.value and 'alt="Architecture Tree: 1 of 8 nodes mastered.' in view.value
+    assert "1 of 8 nodes mastered; open now: 02 Limits of the cloud, 03 Edge AI and TinyML;" in view.value
+    assert "08 (finish 02 and 07)" in bundle["text/plain"] and str(progress_file) in view.value
+    progress.record_quiz("02", 1.0, True)
+    progress.refresh_trees()  # what a passed quiz calls: the same widget, redrawn, no new output
+    assert len(shown) == 1 and "2 of 8 nodes mastered" in view.value and "open now: 03 Edge AI" in view.value
+    progress.show_tree(highlight="02")  # the cell run again: a second view of the same live tree
+    assert shown[1][WIDGET_MIME]["model_id"] == view.model_id
+
+
+def test_the_progress_file_is_shown_from_the_home_folder_without_the_user_name(monkeypatch, tmp_path):
+    home = tmp_path / "ada"
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv(progress.ENV_VAR, raising=False)
+    monkeypatch.setattr(progress, "_memory", None)
+    monkeypatch.setattr(progress, "_told", set())
+    assert progress.shown_path() == "~/.cloud_vs_edge_ai/progress.json"
+    page = progress.tree_html()
+    assert "<code>~/.cloud_vs_edge_ai/progress.json</code>" in page and str(home) not in page
+    assert progress.shown_path(tmp_path / "elsewhere.json") == str(tmp_path / "elsewhere.json")

@@ -299,7 +299,9 @@ def test_static_copy_uses_the_learners_order(bank_dir, monkeypatch):
     c = card(z, "01.single")
     letter = "ABCD"[index_of(c, "On the device")]
     listed = [o["text"] for o in c.q["options"]]
-    assert "".join(f"<li>{t}</li>" for t in listed) in page  # the options in the learner's order
+    # The options in the learner's order, lettered as the widget labels them.
+    assert "".join(f"<li>{L}. {t}</li>" for L, t in zip("ABCD", listed, strict=True)) in page
+    assert [f"{L}. {t}" for L, t in zip("ABCD", listed, strict=True)] == c._labels()
     assert f"<b>\u2714 {letter}.</b></span> <i>On the device</i>" in page  # and the key on the same letter
     plain = bundle["text/plain"]
     assert f"   {letter}. On the device" in plain and "FB-B" not in plain
@@ -430,12 +432,27 @@ def test_a_locked_node_says_what_to_finish_first_and_its_quiz_still_counts(bank_
     for c in z.cards:
         answer_right(c)
     assert "the quiz of node 02" in z.score.value and "once 01 is mastered" in z.score.value
+    assert "is <b>mastered early</b>" in z.score.value and "locked" not in z.score.value  # allowed, not a contradiction
     assert progress.is_mastered("02") and progress.node_states()["02"] == "locked"
     z1 = Q.make_quiz("01")
     for c in z1.cards:
         answer_right(c)
     assert "unlocks 02" not in z1.score.value and "02 \u00b7 Limits of the cloud, whose quiz you had already mastered, is now mastered too" in z1.score.value
     assert progress.node_states()["02"] == "mastered"
+
+
+def test_a_pass_redraws_the_trees_already_on_the_page(bank_dir, monkeypatch):
+    """The tree below the quiz is live: a round that passes redraws it, saved state first; a failed one does not."""
+    redrawn = []
+    monkeypatch.setattr(progress, "refresh_trees", lambda: redrawn.append(progress.node_states()["01"]))
+    z = Q.make_quiz("01")
+    for c in z.cards:
+        answer_wrong(c)
+    assert redrawn == [] and "Not passed yet" in z.score.value
+    z.retry_button.click()
+    for c in z.cards:
+        answer_right(c)
+    assert redrawn == ["mastered"] and "the tree below shows it" in z.score.value  # saved before the redraw
 
 
 # ---------------------------------------------------------------- predict / reveal, errors ----------

@@ -2,32 +2,46 @@
 
 ``simulate(tflite, "ESP32")`` returns a :class:`Fit`: flash needed (model bytes + the TFLite
 Micro runtime's code), SRAM needed (the arena TFLite Micro reports + the input/output buffers +
-a stack allowance), MACs per layer read from the .tflite, latency and energy per inference,
-battery life at a duty cycle, and a verdict with the reason and the change that would make it
-fit. ``fit_view(tflite)`` is the same as an interactive board picker (``show_fit_view`` displays it).
+a stack allowance), the latency of each operator read from the .tflite, latency and energy per
+inference with the error band of the estimate, battery life at a duty cycle, and a verdict with the
+reason and the change that would make it fit. ``fit_view(tflite)`` is the same as an interactive
+board picker (``show_fit_view`` displays it).
 
-Latency = MACs x cycles-per-MAC / clock. Cycles per MAC are calibrated for each (core class,
-kernels) pair from published measurements in ``data/mlperf_tiny_results.tsv`` (MLPerf Tiny and
-the ESP32 person-detection example); ``loo_table()`` checks the model honestly: each row is
-predicted from the *other* models measured on the same board. Energy = latency x the board's
-power, which is measured (energy / latency of the MLPerf rows) where the board has energy rows.
-The cycle figures are for int8 kernels, so a float32 model gets no latency or energy estimate.
-Defined for lesson 07; lesson 08 reuses it for the on-device side of a hybrid system.
+Latency comes from a per-operator cost model fitted to published measurements
+(``data/mlperf_tiny_results.tsv``: MLPerf Tiny and the ESP32 person-detection example) and to the
+operators of each benchmark (``utils.mlperf_models.operators``)::
+
+    cycles = sum over operators of (cycles per MAC of its type x MACs   [conv, depthwise, fully connected]
+                                    or cycles per byte x bytes moved     [pooling, reshape, elementwise])
+             + cycles per operator invocation x operators;      latency = cycles / clock
+
+Each (core class, kernels) pair has its own cycles per MAC. What four benchmarks per board cannot
+separate is shared: the extra cycles of a depthwise or a fully connected MAC per kernel class, the
+cycles per moved byte by every class, the cost of one operator call per runtime (TFLite Micro or a
+vendor engine). Non-negative least squares on relative errors fits it (numpy only, deterministic).
+``estimate()`` is the one predictor: ``simulate`` calls it with every published row, ``heldout_table``
+with one benchmark's row (or one device's rows) left out, so the held-out errors are the simulator's
+own. A latency comes with the held-out error of its class; a pair with no published row gets none.
+``cycles_per_mac()`` keeps the one-number model it replaced (mean cycles per MAC of a class) as the
+baseline. Energy = latency x the board's power, measured (energy / latency of the MLPerf rows) where
+the board has energy rows. The cycle figures are for int8 kernels, so a float32 model gets no
+latency or energy estimate. Defined for lesson 07; lesson 08 reuses it for a hybrid system's device.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import math
 import numbers
 import statistics
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
+from functools import cache, lru_cache
+
+import numpy as np
 
 from utils.devices import Device, catalog, device
 from utils.errors import CourseError, require, shown
+from utils.paths import read_csv
 from utils.tables import Table
 
 # TFLite Micro overview (tflite-micro docs): the core runtime fits in ~16 KB on a Cortex-M3 and
@@ -37,31 +51,17 @@ RUNTIME_CODE_BYTES = 22 * 1024
 STACK_BYTES = 4 * 1024
 
 
-def _cited_battery(name: str = "2 x AA alkaline") -> tuple[float, float]:
-    """(mAh, volts) of a battery from the cited table data/batteries.csv."""
-    path = Path(__file__).resolve().parents[1] / "data" / "batteries.csv"
-    with open(path, encoding="utf-8") as fh:
-        row = next(r for r in csv.DictReader(fh) if r["battery"] == name)
-    return float(row["capacity_mah"]), float(row["voltage_v"])
-
-
 # Battery life is quoted for two AA alkaline cells (cited in data/batteries.csv).
-BATTERY_MAH, BATTERY_V = _cited_battery()
+BATTERY = "2 x AA alkaline"
 
-# Where a board's (core class, kernels) pair has no published row, borrow the closest one, and say why.
-BORROW = {
-    ("cortex-m4f", "tflm-optimized"): ("cortex-m33", "tflm-optimized",
-                                       "no TFLite Micro + CMSIS-NN row on a Cortex-M4; the M33 runs the same DSP instructions"),
-    ("cortex-m7", "tflm-optimized"): ("cortex-m33", "tflm-optimized",
-                                      "no TFLite Micro row on a Cortex-M7; the M33 figure is pessimistic for the dual-issue M7"),
-    ("cortex-m0+", "tflm-reference"): ("cortex-m4f", "tflm-reference",
-                                       "no TFLite Micro row on a Cortex-M0+; the M4F figure is optimistic for the simpler M0+"),
-    ("cortex-m7", "tflm-reference"): ("cortex-m4f", "tflm-reference",
-                                      "no TFLite Micro reference-kernel row on a Cortex-M7; the M4F figure is pessimistic"),
-    ("cortex-m33", "tflm-reference"): ("cortex-m4f", "tflm-reference",
-                                       "no reference-kernel row on a Cortex-M33; the M4F figure is the closest core"),
-}
 
+@lru_cache(maxsize=4)
+def cited_battery(name: str = BATTERY) -> tuple[float, float]:
+    """(mAh, volts) of a battery from the cited table data/batteries.csv."""
+    for row in read_csv("batteries.csv"):
+        if row["battery"] == name:
+            return float(row["capacity_mah"]), float(row["voltage_v"])
+    raise CourseError(f"No battery {shown(name)} in data/batteries.csv.")
 
 FLOAT_NOTE = "no latency or energy estimate: the simulator's cycle figures are for int8 kernels"
 
@@ -101,72 +101,18 @@ def _kernels(kernels) -> str | None:
 
 
 # ----------------------------------------------------------------------------- published rows
-def _results_path() -> Path:
-    from utils.course import find_root
-
-    return find_root(Path(__file__).parent) / "data" / "mlperf_tiny_results.tsv"
-
-
 @lru_cache(maxsize=1)
 def results() -> tuple:
     """The rows of data/mlperf_tiny_results.tsv, numbers parsed."""
     out = []
-    with open(_results_path(), encoding="utf-8") as fh:
-        for r in csv.DictReader(fh, delimiter="\t"):
-            r = dict(r)
-            for k in ("clock_mhz", "latency_ms"):
-                r[k] = float(r[k])
-            r["macs"] = int(r["macs"])
-            r["energy_uj"] = float(r["energy_uj"]) if r["energy_uj"] else None
-            r["cycles_per_mac"] = r["latency_ms"] * 1e-3 * r["clock_mhz"] * 1e6 / r["macs"]
-            out.append(r)
+    for r in read_csv("mlperf_tiny_results.tsv", delimiter="\t"):
+        for k in ("clock_mhz", "latency_ms"):
+            r[k] = float(r[k])
+        r["macs"] = int(r["macs"])
+        r["energy_uj"] = float(r["energy_uj"]) if r["energy_uj"] else None
+        r["cycles_per_mac"] = r["latency_ms"] * 1e-3 * r["clock_mhz"] * 1e6 / r["macs"]
+        out.append(r)
     return tuple(out)
-
-
-@lru_cache(maxsize=1)
-def calibration() -> dict:
-    """{(core_class, framework_class): mean cycles per MAC over its published rows}."""
-    groups: dict = {}
-    for r in results():
-        groups.setdefault((r["core_class"], r["framework_class"]), []).append(r["cycles_per_mac"])
-    return {k: statistics.mean(v) for k, v in groups.items()}
-
-
-def calibration_table() -> Table:
-    """Cycles per MAC for every (core class, kernels) pair, with how many rows it rests on."""
-    rows = Table()
-    for (core, fw), cpm in sorted(calibration().items()):
-        n = [r for r in results() if r["core_class"] == core and r["framework_class"] == fw]
-        rows.append({"core class": core, "kernels": fw, "cycles per MAC": round(cpm, 2), "rows": len(n),
-                     "devices": ", ".join(sorted({r["device"] for r in n}))})
-    return rows
-
-
-def loo_table(tflm_only: bool = False) -> Table:
-    """Published vs estimated latency, each row estimated from the *other* models on its board.
-
-    The estimate uses the mean cycles per MAC of the same device and framework on the other
-    benchmarks (leave one model out), so a row never helps predict itself.
-    """
-    tflm_only = _flag(tflm_only, "tflm_only")
-    rows = Table()
-    for r in results():
-        if tflm_only and not r["framework_class"].startswith("tflm"):
-            continue
-        others = [o["cycles_per_mac"] for o in results() if o["device"] == r["device"]
-                  and o["framework"] == r["framework"] and o["benchmark"] != r["benchmark"]]
-        if not others:
-            continue  # a board measured on one model only cannot be checked this way
-        est = statistics.mean(others) * r["macs"] / (r["clock_mhz"] * 1e3)
-        rows.append({"device": r["device"], "framework": r["framework"], "model": r["benchmark"],
-                     "MACs": r["macs"], "published ms": r["latency_ms"], "estimated ms": round(est, 3),
-                     "error %": round(100 * (est / r["latency_ms"] - 1), 1)})
-    return rows
-
-
-def loo_error(tflm_only: bool = True) -> float:
-    """Median absolute leave-one-model-out latency error, percent."""
-    return statistics.median(abs(r["error %"]) for r in loo_table(tflm_only))
 
 
 def measured_power_mw(board) -> float | None:
@@ -178,23 +124,374 @@ def measured_power_mw(board) -> float | None:
     return statistics.mean(r["energy_uj"] / r["latency_ms"] for r in rows)
 
 
+def _class_rows(core: str, kernels: str, rows) -> list:
+    return [r for r in rows if r["core_class"] == core and r["framework_class"] == kernels]
+
+
+def _no_rows(core: str, kernels: str) -> str:
+    """The one sentence for a (core class, kernels) pair without a published row."""
+    others = sorted({r["framework_class"] for r in results() if r["core_class"] == core} - {kernels})
+    hint = (f"this core has published rows with {' and '.join(others)} kernels" if others
+            else "no published row uses this core")
+    return (f"No published latency for a {core} core with {kernels} kernels, so no estimate (the simulator "
+            f"does not extrapolate): {hint}.")
+
+
+@lru_cache(maxsize=1)
+def calibration() -> dict:
+    """The one-number model: {(core_class, framework_class): mean cycles per MAC over its published rows}."""
+    groups: dict = {}
+    for r in results():
+        groups.setdefault((r["core_class"], r["framework_class"]), []).append(r["cycles_per_mac"])
+    return {k: statistics.mean(v) for k, v in groups.items()}
+
+
+def calibration_table() -> Table:
+    """The one-number model's cycles per MAC for every (core class, kernels) pair, with the rows behind it."""
+    rows = Table()
+    for (core, fw), cpm in sorted(calibration().items()):
+        n = _class_rows(core, fw, results())
+        rows.append({"core class": core, "kernels": fw, "cycles per MAC": round(cpm, 2), "rows": len(n),
+                     "devices": ", ".join(sorted({r["device"] for r in n}))})
+    return rows
+
+
 def cycles_per_mac(board, kernels: str | None = None) -> tuple[float, str]:
-    """(cycles per MAC, where the figure comes from) for ``board`` running ``kernels``."""
+    """(cycles per MAC, where it comes from) of the one-number model for ``board`` running ``kernels``.
+
+    The baseline the per-operator model replaced: the mean cycles per MAC of the board's class.
+    """
     d = _board(board)
     kernels = _kernels(kernels) or d.kernels
     key = (d.core_class, kernels)
-    cal = calibration()
-    if key in cal:
-        n = sum(1 for r in results() if (r["core_class"], r["framework_class"]) == key)
-        rows = "row" if n == 1 else "rows"
-        return cal[key], f"calibrated on {n} published {d.core_class} {rows} with {kernels} kernels"
-    if key in BORROW:
-        core, fw, why = BORROW[key]
-        return cal[(core, fw)], f"borrowed from {core} {fw}: {why}"
-    raise CourseError(f"No latency calibration for a {d.core_class} core with {kernels} kernels "
-                      f"(the {d.name} does not run TensorFlow Lite Micro)." if not d.tflm else
-                      f"No latency calibration for a {d.core_class} core with {kernels} kernels: "
-                      "use the board's default kernels.")
+    if not d.tflm:
+        raise CourseError(f"No latency calibration for the {d.name}: it does not run TensorFlow Lite Micro.")
+    if key not in calibration():
+        raise CourseError(_no_rows(*key))
+    n = len(_class_rows(*key, results()))
+    return calibration()[key], (f"one-number model: mean of {n} published {d.core_class} "
+                                f"{'row' if n == 1 else 'rows'} with {kernels} kernels")
+
+
+# ----------------------------------------------------------------------------- per-operator latency model
+MAC_KINDS = {"CONV_2D": "conv", "DEPTHWISE_CONV_2D": "depthwise", "FULLY_CONNECTED": "fully connected"}
+MODELS = ("per-operator", "one-number")
+HOLD = {"benchmark": "one benchmark", "device": "one device"}
+
+
+def _family(kernels: str) -> str:
+    """The runtime behind a kernel class: TensorFlow Lite Micro's interpreter or a vendor's engine."""
+    return "tflm" if kernels.startswith("tflm") else "vendor"
+
+
+@dataclass(frozen=True)
+class OpWork:
+    """One operator as the latency model sees it: its kind, its MACs and the activation bytes it reads and writes."""
+
+    kind: str
+    macs: int
+    bytes_moved: int
+
+
+def _work(ops) -> tuple:
+    """OpWork for each operator: dicts of utils.mlperf_models.operators() or utils.tflite_model Ops."""
+    get = (lambda o, k: o[k]) if ops and isinstance(ops[0], dict) else getattr
+    kind = "op" if ops and isinstance(ops[0], dict) else "kind"
+    return tuple(OpWork(get(o, kind), int(get(o, "macs")), int(get(o, "input_bytes")) + int(get(o, "output_bytes")))
+                 for o in ops)
+
+
+def benchmark_work(name: str) -> tuple:
+    """The operators of a published benchmark ('kws', 'vww', 'ic', 'ad', 'person_detection') as OpWork."""
+    from utils import mlperf_models
+
+    return _work(mlperf_models.operators(name))
+
+
+def _features(op: OpWork) -> np.ndarray:
+    """[every MAC, depthwise MACs, fully connected MACs, bytes moved outside MAC layers, one call]."""
+    kind = MAC_KINDS.get(op.kind)
+    return np.array([op.macs, op.macs if kind == "depthwise" else 0, op.macs if kind == "fully connected" else 0,
+                     0 if kind else op.bytes_moved, 1], dtype=float)
+
+
+def _nnls(A: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """min |A x - b| with x >= 0: Lawson and Hanson's active-set method (as in SciPy), numpy only."""
+    n = A.shape[1]
+    scale = np.abs(A).max(axis=0)
+    scale[scale == 0] = 1.0
+    A = A / scale  # unit columns: MACs (millions) and calls (tens) on one footing
+    tol = 10 * max(A.shape) * np.finfo(float).eps
+    x, free = np.zeros(n), np.zeros(n, dtype=bool)
+
+    def solve(mask):
+        z = np.zeros(n)
+        z[mask] = np.linalg.lstsq(A[:, mask], b, rcond=None)[0]
+        return z
+
+    w = A.T @ b
+    for _ in range(3 * n):
+        if free.all() or w[~free].max() <= tol:
+            break
+        free[np.argmax(np.where(free, -np.inf, w))] = True
+        z = solve(free)
+        while free.any() and z[free].min() < 0:  # step back to the boundary, drop what hit zero
+            neg = free & (z < 0)
+            alpha = np.min(x[neg] / (x[neg] - z[neg]))
+            x = x + alpha * (z - x)
+            free &= x > tol
+            z = solve(free)
+        x = z
+        w = A.T @ (b - A @ x)
+    return x / scale
+
+
+@dataclass(frozen=True)
+class LatencyModel:
+    """Fitted coefficients, in cycles: per MAC by class, extra per depthwise / FC MAC by kernels, per byte, per call."""
+
+    per_mac: dict  # (core class, kernels) -> cycles per MAC of a convolution (every MAC pays it)
+    depthwise: dict  # kernels -> extra cycles per depthwise MAC
+    fully_connected: dict  # kernels -> extra cycles per fully connected MAC
+    per_byte: float  # cycles per byte moved by pooling, reshape and elementwise operators
+    per_call: dict  # "tflm" / "vendor" -> cycles per operator invocation
+    rows: tuple  # the published rows it was fitted on
+
+    def op_cycles(self, work, core: str, kernels: str) -> np.ndarray:
+        """Cycles of each operator of ``work`` on a ``core`` class running ``kernels``."""
+        c = np.array([self.per_mac[(core, kernels)], self.depthwise.get(kernels, 0.0),
+                      self.fully_connected.get(kernels, 0.0), self.per_byte, self.per_call.get(_family(kernels), 0.0)])
+        return np.array([_features(op) @ c for op in work])
+
+
+@cache
+def _fit(left_out: frozenset = frozenset()) -> LatencyModel:
+    """The per-operator model fitted on every published row except those indexed in ``left_out``."""
+    rows = tuple(r for i, r in enumerate(results()) if i not in left_out)
+    classes = sorted({(r["core_class"], r["framework_class"]) for r in rows})
+    kernels = sorted({r["framework_class"] for r in rows})
+    families = sorted({_family(k) for k in kernels})
+    names = ([("per_mac", c) for c in classes] + [("depthwise", k) for k in kernels]
+             + [("fully_connected", k) for k in kernels] + [("per_byte", "all")] + [("per_call", f) for f in families])
+    col = {name: j for j, name in enumerate(names)}
+    A = np.zeros((len(rows), len(names)))
+    for i, r in enumerate(rows):
+        total = sum(_features(op) for op in benchmark_work(r["benchmark"]))
+        cycles = r["latency_ms"] * r["clock_mhz"] * 1e3
+        k = r["framework_class"]
+        for name, value in zip([("per_mac", (r["core_class"], k)), ("depthwise", k), ("fully_connected", k),
+                                ("per_byte", "all"), ("per_call", _family(k))], total, strict=True):
+            A[i, col[name]] = value / cycles  # relative error: a 1 ms board counts as much as a 1 s one
+    x = _nnls(A, np.ones(len(rows)))
+    pick = {kind: {key: float(x[j]) for (k2, key), j in col.items() if k2 == kind} for kind, _ in names}
+    return LatencyModel(pick["per_mac"], pick["depthwise"], pick["fully_connected"], pick["per_byte"]["all"],
+                        pick["per_call"], rows)
+
+
+def latency_model() -> LatencyModel:
+    """The per-operator model fitted on every published row: the one simulate uses."""
+    return _fit()
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A latency estimate: total, per operator, and the published rows of its class it rests on."""
+
+    latency_ms: float
+    op_ms: tuple
+    cycles_per_mac: float | None  # effective: all cycles / all MACs
+    rows: int
+    boards: tuple
+
+
+def estimate(work, core: str, kernels: str, clock_mhz: float, left_out: frozenset = frozenset(),
+             model: str = "per-operator") -> Estimate:
+    """Latency of ``work`` (OpWork per operator) on a ``core`` class with ``kernels`` at ``clock_mhz``.
+
+    The one predictor of the simulator: ``simulate`` calls it with every published row, the held-out
+    checks with ``left_out`` (indices into ``results()``) removed from the fit. ``model`` is
+    'per-operator' or 'one-number' (the mean cycles per MAC of the class: the baseline).
+    """
+    require(isinstance(model, str) and model in MODELS, f"model must be one of {', '.join(MODELS)}, got {shown(model)}.")
+    require(isinstance(work, (list, tuple)) and all(isinstance(op, OpWork) for op in work),
+            f"work must be a list of OpWork (see benchmark_work), got {shown(work)}.")
+    require(isinstance(core, str) and isinstance(kernels, str),
+            f"core and kernels must be names such as 'cortex-m4f' and 'tflm-reference', got {shown(core)}, {shown(kernels)}.")
+    require(isinstance(left_out, (set, frozenset, tuple, list)) and all(type(i) is int for i in left_out),
+            f"left_out must be a set of row indices into results(), got {shown(left_out)}.")
+    clock_mhz = _positive_number(clock_mhz, "clock_mhz")
+    train = [r for i, r in enumerate(results()) if i not in left_out]
+    own = _class_rows(core, kernels, train)
+    if not own:
+        raise CourseError(_no_rows(core, kernels))
+    if model == "per-operator":
+        cycles = _fit(frozenset(left_out)).op_cycles(work, core, kernels)
+    else:
+        cpm = statistics.mean(r["cycles_per_mac"] for r in own)
+        cycles = np.array([cpm * op.macs for op in work], dtype=float)
+    ms = cycles / (clock_mhz * 1e3)
+    macs = sum(op.macs for op in work)
+    return Estimate(float(ms.sum()), tuple(float(v) for v in ms), float(cycles.sum() / macs) if macs else None,
+                    len(own), tuple(sorted({r["device"] for r in own})))
+
+
+def _same_device(a: dict, b: dict) -> bool:
+    return a["device"].lower() == b["device"].lower()  # 'Nucleo-L4R5ZI' and 'NUCLEO-L4R5ZI' are one board
+
+
+@cache
+def _heldout(hold: str, model: str) -> tuple:
+    """(row, estimated ms or None) for every published row, predicted with it (or its device) left out."""
+    rows = results()
+    out = []
+    for i, r in enumerate(rows):
+        left = {i} if hold == "benchmark" else {j for j, o in enumerate(rows) if _same_device(o, r)}
+        try:
+            est = estimate(benchmark_work(r["benchmark"]), r["core_class"], r["framework_class"], r["clock_mhz"],
+                           frozenset(left), model).latency_ms
+        except CourseError:
+            est = None  # its class has no other row: this row cannot be checked
+        out.append((r, est))
+    return tuple(out)
+
+
+def _hold_and_model(hold, model) -> None:
+    require(isinstance(hold, str) and hold in HOLD,
+            f"hold must be one of {', '.join(HOLD)}, got {shown(hold)}.")
+    require(isinstance(model, str) and model in MODELS, f"model must be one of {', '.join(MODELS)}, got {shown(model)}.")
+
+
+def heldout_table(hold: str = "benchmark", model: str = "per-operator", tflm_only: bool = False) -> Table:
+    """Published vs estimated latency of every checkable row, each predicted with itself left out of the fit.
+
+    ``hold='benchmark'`` leaves the row's own benchmark out (its row leaves the fit); ``hold='device'``
+    leaves every row of its device out. A row whose class has no other row cannot be checked and is skipped.
+    """
+    _hold_and_model(hold, model)
+    tflm_only = _flag(tflm_only, "tflm_only")
+    rows = Table()
+    for r, est in _heldout(hold, model):
+        if est is None or (tflm_only and _family(r["framework_class"]) != "tflm"):
+            continue
+        rows.append({"device": r["device"], "framework": r["framework"], "kernels": r["framework_class"],
+                     "model": r["benchmark"], "MACs": r["macs"], "published ms": r["latency_ms"],
+                     "estimated ms": round(est, 3), "error %": round(100 * (est / r["latency_ms"] - 1), 1)})
+    return rows
+
+
+def heldout_errors(hold: str = "benchmark", model: str = "per-operator", family: str = "tflm") -> dict:
+    """Absolute held-out errors (%) of the rows of a runtime family ('tflm', 'vendor', 'all'): counts, median, p90, max.
+
+    p90 is numpy's percentile with linear interpolation.
+    """
+    _hold_and_model(hold, model)
+    require(isinstance(family, str) and family in ("tflm", "vendor", "all"),
+            f"family must be 'tflm', 'vendor' or 'all', got {shown(family)}.")
+    pairs = [(r, est) for r, est in _heldout(hold, model) if family in ("all", _family(r["framework_class"]))]
+    errors = np.array([abs(100 * (est / r["latency_ms"] - 1)) for r, est in pairs if est is not None])
+    stats = {"median": None, "p90": None, "max": None}
+    if len(errors):
+        stats = {"median": float(np.median(errors)), "p90": float(np.percentile(errors, 90)), "max": float(errors.max())}
+    return {"rows": len(pairs), "checked": len(errors), **stats}
+
+
+def heldout_summary() -> Table:
+    """Held-out errors of the per-operator model beside the one-number model, for TFLite Micro and vendor rows."""
+    rows = Table()
+    for hold, held in HOLD.items():
+        for family, label in (("tflm", "TFLite Micro"), ("vendor", "vendor")):
+            for model in MODELS:
+                e = heldout_errors(hold, model, family)
+                rows.append({"held out": held, "rows": label, "model": model,
+                             "checked": f"{e['checked']} of {e['rows']}",
+                             **{f"{k} |error| %": None if e[k] is None else round(e[k], 1)
+                                for k in ("median", "p90", "max")}})
+    return rows
+
+
+def loo_table(tflm_only: bool = False) -> Table:
+    """The leave-one-benchmark-out check of the simulator's per-operator model (see heldout_table)."""
+    return heldout_table("benchmark", "per-operator", _flag(tflm_only, "tflm_only"))
+
+
+def loo_error(tflm_only: bool = True) -> float:
+    """Median absolute leave-one-benchmark-out latency error of the simulator's model, percent."""
+    return heldout_errors("benchmark", "per-operator", "tflm" if _flag(tflm_only, "tflm_only") else "all")["median"]
+
+
+def error_band(core: str, kernels: str) -> tuple[float | None, str]:
+    """(median held-out error %, what it rests on) for a (core class, kernels) pair: the band simulate quotes."""
+    require(isinstance(core, str) and isinstance(kernels, str),
+            f"core and kernels must be names such as 'cortex-m4f' and 'tflm-reference', got {shown(core)}, {shown(kernels)}.")
+    pairs = [(r, est) for r, est in _heldout("benchmark", "per-operator")
+             if (r["core_class"], r["framework_class"]) == (core, kernels)]
+    if not pairs:
+        raise CourseError(_no_rows(core, kernels))
+    errors = [abs(100 * (est / r["latency_ms"] - 1)) for r, est in pairs if est is not None]
+    boards = sorted({r["device"] for r, _ in pairs})
+    if not errors:
+        r = pairs[0][0]
+        return None, (f"it rests on one published row ({r['device']}, {r['benchmark']}), so its error cannot be "
+                      "checked: treat it as a rough figure")
+    where = f"all from one board, the {boards[0]}" if len(boards) == 1 else f"from {len(boards)} boards"
+    return float(np.median(errors)), (f"the median error of its {len(errors)} published rows, each predicted with "
+                                      f"itself left out of the fit; {where}")
+
+
+def latency_coefficients() -> Table:
+    """The fitted per-operator model as a table: one row per (core class, kernels), cycles per MAC of each type."""
+    m = latency_model()
+    rows = Table()
+    for (core, kernels), per_mac in sorted(m.per_mac.items()):
+        own = _class_rows(core, kernels, m.rows)
+        boards = sorted({r["device"] for r in own})
+        rows.append({"core class": core, "kernels": kernels,
+                     "conv cycles/MAC": round(per_mac, 2),
+                     "depthwise cycles/MAC": round(per_mac + m.depthwise.get(kernels, 0.0), 2),
+                     "fully connected cycles/MAC": round(per_mac + m.fully_connected.get(kernels, 0.0), 2),
+                     "cycles/byte moved": round(m.per_byte, 2),
+                     "cycles/operator": round(m.per_call.get(_family(kernels), 0.0)),
+                     "rows": len(own), "boards": len(boards)})
+    return rows
+
+
+def benchmark_cycles_table(tflm_only: bool = True) -> Table:
+    """Cycles per MAC (latency x clock / MACs) of each board that ran all four MLPerf Tiny models, per model."""
+    tflm_only = _flag(tflm_only, "tflm_only")
+    runs: dict = {}
+    for r in results():
+        if not tflm_only or _family(r["framework_class"]) == "tflm":
+            runs.setdefault((r["device"], r["framework"], r["framework_class"]), {})[r["benchmark"]] = r
+    rows = Table()
+    for (dev, fw, kernels), got in runs.items():
+        if {"kws", "vww", "ic", "ad"} <= set(got):
+            rows.append({"device": dev, "framework": fw, "kernels": kernels,
+                         **{name: round(got[name]["cycles_per_mac"], 2) for name in ("kws", "vww", "ic", "ad")}})
+    return rows
+
+
+def operator_breakdown(benchmark: str, board, kernels: str | None = None) -> Table:
+    """Where a benchmark's time goes on ``board``: MACs and estimated time per operator type, with shares."""
+    from utils import mlperf_models
+
+    d = _board(board)
+    kernels = _kernels(kernels) or d.kernels
+    ops = mlperf_models.operators(benchmark)
+    est = estimate(_work(ops), d.core_class, kernels, d.clock_mhz)
+    groups: dict = {}
+    for op, ms in zip(ops, est.op_ms, strict=True):
+        g = groups.setdefault(op["op"], {"operators": 0, "MACs": 0, "ms": 0.0})
+        g["operators"] += 1
+        g["MACs"] += op["macs"]
+        g["ms"] += ms
+    macs = sum(g["MACs"] for g in groups.values())
+    rows = Table()
+    for kind, g in sorted(groups.items(), key=lambda kv: -kv[1]["ms"]):
+        rows.append({"op": kind, "operators": g["operators"], "MACs": g["MACs"],
+                     "share of MACs %": round(100 * g["MACs"] / macs, 1) if macs else 0.0,
+                     "estimated ms": round(g["ms"], 1),
+                     "share of time %": round(100 * g["ms"] / est.latency_ms, 1) if est.latency_ms else 0.0})
+    return rows
 
 
 # ----------------------------------------------------------------------------- one model
@@ -210,6 +507,7 @@ class Footprint:
     layer_macs: list
     is_int8: bool
     largest_activation: tuple  # (bytes, layer index, op)
+    work: tuple = ()  # OpWork of each operator: what the latency model charges
 
 
 _FOOTPRINTS: dict = {}
@@ -228,7 +526,8 @@ def footprint(tflite) -> Footprint:
         sizes = [(m.tensors[op.outputs[0]].nbytes, op.index, op.kind) for op in m.ops]
         _FOOTPRINTS[key] = Footprint(
             len(data), report.total, report.measured, m.input.nbytes + m.output.nbytes, m.macs,
-            [(op.index, op.kind, op.macs) for op in m.ops], m.is_int8, max(sizes) if sizes else (0, 0, ""))
+            [(op.index, op.kind, op.macs) for op in m.ops], m.is_int8, max(sizes) if sizes else (0, 0, ""),
+            _work(m.ops))
     return _FOOTPRINTS[key]
 
 
@@ -247,12 +546,14 @@ class Fit:
     energy_uj: float | None
     power_mw: float | None
     power_source: str
-    cycles_per_mac: float | None
-    calibration_note: str
+    cycles_per_mac: float | None  # effective: the model's cycles / its MACs on this board
+    calibration_note: str  # where the latency comes from, or the one sentence why there is none
     layers: Table
     fits: bool
     reasons: list = field(default_factory=list)
     changes: list = field(default_factory=list)
+    latency_error_pct: float | None = None  # held-out median error of the estimate's class
+    latency_band_note: str = ""  # what that error rests on (rows, boards)
 
     @property
     def flash_available(self) -> int | None:
@@ -262,9 +563,12 @@ class Fit:
     def sram_available(self) -> int | None:
         return self.board.ram_bytes
 
-    def battery_days(self, inferences_per_hour: float = 60, battery_mah: float = BATTERY_MAH,
-                     battery_v: float = BATTERY_V) -> float:
-        """Days on a battery when the board wakes ``inferences_per_hour`` times and sleeps otherwise."""
+    def battery_days(self, inferences_per_hour: float = 60, battery_mah: float | None = None,
+                     battery_v: float | None = None) -> float:
+        """Days on a battery (default: two AA cells) when the board wakes ``inferences_per_hour`` times an hour."""
+        mah, volts = cited_battery()
+        battery_mah = mah if battery_mah is None else battery_mah
+        battery_v = volts if battery_v is None else battery_v
         inferences_per_hour = _positive_number(inferences_per_hour, "inferences_per_hour")
         battery_mah = _positive_number(battery_mah, "battery_mah")
         battery_v = _positive_number(battery_v, "battery_v")
@@ -290,8 +594,13 @@ class Fit:
         lines.append(f"  SRAM  {self.sram_needed / kb:,.1f} KiB needed (arena {self.arena_bytes:,} B + I/O "
                      f"{self.io_bytes:,} B + stack {STACK_BYTES // kb} KiB) of {self.sram_available / kb:,.0f} KiB")
         if self.latency_ms is not None:
-            lines.append(f"  latency ~{self.latency_ms:,.3g} ms for {self.macs:,} MACs at {self.cycles_per_mac:.2f} "
-                         f"cycles/MAC, {self.board.clock_mhz:g} MHz ({self.calibration_note})")
+            band = (f", typically within \u00b1{self.latency_error_pct:.0f} %" if self.latency_error_pct is not None
+                    else "")
+            lines.append(f"  latency ~{self.latency_ms:,.3g} ms{band} ({self.latency_band_note})")
+            average = f" at {self.cycles_per_mac:.2f} cycles per MAC on average" if self.cycles_per_mac else ""
+            lines.append(f"    {self.macs:,} MACs{average}, {self.board.clock_mhz:g} MHz ({self.calibration_note})")
+        elif self.calibration_note and self.calibration_note != FLOAT_NOTE and self.board.tflm:
+            lines.append(f"  latency: {self.calibration_note}")
         if self.energy_uj is not None:
             lines.append(f"  energy ~{self.energy_uj:,.3g} uJ per inference at {self.power_mw:.3g} mW ({self.power_source})")
         lines += [f"  why: {r}" for r in self.reasons] + [f"  change: {c}" for c in self.changes]
@@ -330,8 +639,8 @@ def simulate(tflite, board, kernels: str | None = None, deadline_ms: float | Non
     flash = fp.model_bytes + RUNTIME_CODE_BYTES
     sram = fp.arena_bytes + fp.io_bytes + STACK_BYTES
     reasons, changes = [], []
-    cpm = latency = energy = power = None
-    note, power_source = "", ""
+    cpm = latency = energy = power = band = est = None
+    note, power_source, band_note = "", "", ""
     kernels = kernels or d.kernels
     if not d.tflm:
         reasons.append(f"TensorFlow Lite Micro needs a 32-bit core; the {d.name} is {d.core}")
@@ -339,8 +648,16 @@ def simulate(tflite, board, kernels: str | None = None, deadline_ms: float | Non
     elif not fp.is_int8:
         note = FLOAT_NOTE  # float kernels run several times slower per MAC than the int8 rows measured
     else:
-        cpm, note = cycles_per_mac(d, kernels)
-        latency = fp.macs * cpm / (d.clock_mhz * 1e3)
+        try:
+            est = estimate(fp.work, d.core_class, kernels, d.clock_mhz)
+        except CourseError as err:
+            note = str(err)  # no published row for this pair: no latency rather than a guess
+    if est is not None:
+        latency, cpm = est.latency_ms, est.cycles_per_mac
+        band, band_note = error_band(d.core_class, kernels)
+        rows = "row" if est.rows == 1 else "rows"
+        note = (f"per-operator model of a {d.core_class} with {kernels} kernels, fitted on {est.rows} published "
+                f"{rows} of its class and shared coefficients")
         power = measured_power_mw(d)
         power_source = "measured: MLPerf Tiny energy / latency" if power else (
             "datasheet figure, unverified" if not d.is_verified("active_mw") else "datasheet figure")
@@ -360,19 +677,30 @@ def simulate(tflite, board, kernels: str | None = None, deadline_ms: float | Non
         changes.append(f"cut activation memory by {(sram - d.ram_bytes) / 1024:,.1f} KiB (the largest tensor is the "
                        f"{size:,}-byte output of layer {idx}, {op}: fewer filters or earlier downsampling), or "
                        + _suggest(flash, sram, d.name))
+    if deadline_ms is not None and latency is None and d.tflm and fp.is_int8:
+        reasons.append(f"the {deadline_ms:g} ms deadline cannot be checked without a latency estimate")
+        changes.append("pick kernels or a board with published measurements for its core")
     if deadline_ms is not None and latency is not None and latency > deadline_ms:
         reasons.append(f"~{latency:,.3g} ms per inference misses the {deadline_ms:g} ms deadline")
-        changes.append(f"cut the MACs {latency / deadline_ms:.1f}x, use optimized kernels, or a faster board")
+        changes.append(f"cut the latency {latency / deadline_ms:.1f}x: fewer MACs (depthwise ones first), optimized "
+                       "kernels, or a faster board")
     layers = Table()
-    for index, kind, macs in fp.layer_macs:
+    for n, (index, kind, macs) in enumerate(fp.layer_macs):
         row = {"#": index, "op": kind, "MACs": macs}
-        if cpm is not None:
-            row["estimated ms"] = round(macs * cpm / (d.clock_mhz * 1e3), 4)
+        if est is not None:
+            row["estimated ms"] = round(est.op_ms[n], 4)
         layers.append(row)
     fits = not reasons
     changes = list(dict.fromkeys(changes))  # the same advice once
     return Fit(d, kernels, flash, sram, fp.arena_bytes, fp.io_bytes, fp.macs, latency, energy, power,
-               power_source, cpm, note, layers, fits, reasons, changes)
+               power_source, cpm, note, layers, fits, reasons, changes, band, band_note)
+
+
+def _band_text(f: Fit) -> str:
+    """A latency's error band for a table cell: '±15 %', 'unchecked (1 row)', or why there is no latency."""
+    if f.latency_ms is None:
+        return "no published row" if f.board.tflm and f.calibration_note.startswith("No published") else ""
+    return "unchecked (1 row)" if f.latency_error_pct is None else f"\u00b1{f.latency_error_pct:.0f} %"
 
 
 def fit_table(tflite, deadline_ms: float | None = None) -> Table:
@@ -386,6 +714,7 @@ def fit_table(tflite, deadline_ms: float | None = None) -> Table:
                      "flash KiB": f"{f.flash_needed / 1024:,.1f} / {d.flash_kb:,.0f}",
                      "SRAM KiB": f"{f.sram_needed / 1024:,.1f} / {d.ram_kb:,.0f}",
                      "latency ms": None if f.latency_ms is None else round(f.latency_ms, 3),
+                     "typical error": _band_text(f),
                      "energy uJ": None if f.energy_uj is None else round(f.energy_uj, 2)})
     return rows
 
@@ -405,7 +734,8 @@ def fit_view(tflite, deadline_ms: float | None = None):
     def redraw(*_):
         f = simulate(tflite, board.value, deadline_ms=deadline_ms)
         try:
-            battery = (f"Battery ({BATTERY_MAH:,.0f} mAh at {BATTERY_V:g} V, {rate.value} inferences/hour): "
+            mah, volts = cited_battery()
+            battery = (f"Battery ({mah:,.0f} mAh at {volts:g} V, {rate.value} inferences/hour): "
                        f"~{f.battery_days(rate.value):,.0f} days")
         except CourseError as err:
             battery = str(err)

@@ -159,7 +159,7 @@ def _judge_number(s: dict, value, hints: dict) -> tuple[bool, str]:
     if _close(v, float(s["answer"]), s):
         return True, s.get("success", "Correct.")
     if _rescaled(v, s):
-        return False, hints.get("scale", "Right digits, wrong scale: check your units (bits or bytes, ms or s, kB or MB, % or fraction).")
+        return False, hints.get("scale", "Right digits, wrong scale: check your units (bits or bytes, ms or s, KB or MB, % or fraction).")
     side = "low" if v < s["answer"] else "high"
     return False, hints.get(side, f"Not yet: your answer is too {side}.")
 

@@ -19,6 +19,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from utils.artefacts import artefact_dir
 from utils.errors import CourseError
 from utils.paths import COLAB_DIR, find_root  # noqa: F401 - course.find_root and COLAB_DIR are public
 
@@ -153,6 +154,4 @@ def setup(notebook: str) -> Course:
     from utils import style
 
     style.apply()
-    from utils.artefacts import artefact_dir
-
     return Course(notebook, root, root / "data", artefact_dir(), colab)

@@ -8,12 +8,11 @@ Defined for lesson 03 (device classes); lesson 07's board simulator and lesson 0
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 from utils.errors import CourseError, shown
+from utils.paths import read_csv
 
 KINDS = ("mcu", "sbc", "phone", "edge-gpu", "cloud")
 
@@ -53,12 +52,6 @@ class Device:
         return column not in self.unverified
 
 
-def _path() -> Path:
-    from utils.course import find_root
-
-    return find_root(Path(__file__).parent) / "data" / "devices.csv"
-
-
 def _num(text: str) -> float | None:
     return float(text) if text.strip() else None
 
@@ -67,14 +60,13 @@ def _num(text: str) -> float | None:
 def catalog() -> tuple:
     """Every device of data/devices.csv, in table order."""
     out = []
-    with open(_path(), encoding="utf-8") as fh:
-        for r in csv.DictReader(fh):
-            out.append(Device(
-                r["name"], r["kind"], r["board"], r["core"], r["core_class"], int(r["cores"]),
-                float(r["clock_mhz"]), _num(r["ram_kb"]), _num(r["flash_kb"]), _num(r["active_mw"]),
-                _num(r["sleep_mw"]), _num(r["peak_gops"]), r["kernels"], r["tflm"] == "yes",
-                r["mlperf_device"], tuple(r["unverified"].split()), r["source"],
-            ))
+    for r in read_csv("devices.csv"):
+        out.append(Device(
+            r["name"], r["kind"], r["board"], r["core"], r["core_class"], int(r["cores"]),
+            float(r["clock_mhz"]), _num(r["ram_kb"]), _num(r["flash_kb"]), _num(r["active_mw"]),
+            _num(r["sleep_mw"]), _num(r["peak_gops"]), r["kernels"], r["tflm"] == "yes",
+            r["mlperf_device"], tuple(r["unverified"].split()), r["source"],
+        ))
     return tuple(out)
 
 
@@ -97,20 +89,25 @@ def device(name) -> Device:
 
 
 def table(kind: str | None = None):
-    """The catalog as a notebook table (figures marked * are unverified)."""
+    """The catalog as a notebook table: sizes in decimal units (1 KB = 1,000 bytes); * marks unverified figures."""
+    from utils.numbers import number, size
     from utils.tables import Table
 
-    def mark(d: Device, col: str, value):
-        if value is None:
-            return ""
-        return f"{value:,.6g}*" if not d.is_verified(col) else f"{value:,.6g}"
+    def mark(d: Device, col: str, text: str | None) -> str:
+        return "" if text is None else text + ("*" if not d.is_verified(col) else "")
+
+    def num(value):
+        return None if value is None else number(value)
+
+    def nbytes(value):
+        return None if value is None else size(value)
 
     rows = Table()
     for d in catalog():
         if kind is None or d.kind == kind:
             rows.append({
-                "device": d.name, "kind": d.kind, "core": d.core, "clock MHz": mark(d, "clock_mhz", d.clock_mhz),
-                "RAM KiB": mark(d, "ram_kb", d.ram_kb), "flash KiB": mark(d, "flash_kb", d.flash_kb),
-                "active mW": mark(d, "active_mw", d.active_mw), "sleep mW": mark(d, "sleep_mw", d.sleep_mw),
+                "device": d.name, "kind": d.kind, "core": d.core, "clock MHz": mark(d, "clock_mhz", num(d.clock_mhz)),
+                "RAM": mark(d, "ram_kb", nbytes(d.ram_bytes)), "flash": mark(d, "flash_kb", nbytes(d.flash_bytes)),
+                "active mW": mark(d, "active_mw", num(d.active_mw)), "sleep mW": mark(d, "sleep_mw", num(d.sleep_mw)),
             })
     return rows

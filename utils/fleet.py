@@ -31,6 +31,7 @@ from functools import cache
 import numpy as np
 
 from utils import network
+from utils.course import SEED
 from utils.errors import CourseError
 from utils.paths import read_csv
 
@@ -445,8 +446,6 @@ def simulate(
     (Both default to data/fleet_defaults.csv.)
     seed: the random stream's seed (default: the course seed, so the same call gives the same day).
     """
-    from utils.course import SEED
-
     seed = SEED if seed is None else seed
     d = _defaults()
     report_buffer = int(d["report_buffer"][0]) if report_buffer is None else report_buffer
@@ -522,6 +521,8 @@ def explorer(workload: Workload, link: Link, frame_bytes: int | None = None, n_d
     import matplotlib.pyplot as plt
     from IPython.display import HTML, display
 
+    from utils.display import number_slider
+
     if not isinstance(workload, Workload) or not isinstance(link, Link):
         raise CourseError("explorer needs a fleet.Workload and a fleet.Link (see fleet.make_link).")
     frame_bytes = int(_defaults()["camera_frame_bytes"][0]) if frame_bytes is None else int(frame_bytes)
@@ -529,7 +530,9 @@ def explorer(workload: Workload, link: Link, frame_bytes: int | None = None, n_d
     controls = {
         "n": w.SelectionSlider(options=sizes, value=int(n_devices), description="devices"),
         "outages": w.FloatSlider(value=_outages_per_day(link), min=0, max=24, step=0.5, description="outages/day"),
-        "mbps": w.FloatLogSlider(value=link.uplink_mbps, base=10, min=-1, max=2, step=0.1, description="uplink Mbit/s"),
+        # Stops at readable speeds and starts exactly at the link's own (a log slider would round 6.3 to 6.31).
+        "mbps": number_slider(sorted({0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0, float(link.uplink_mbps)}),
+                              float(link.uplink_mbps), "uplink Mbit/s"),
         "sample": w.Dropdown(options=[(f"as measured ({workload.raw_bytes:,} B)", workload.raw_bytes),
                                       (f"camera frame ({frame_bytes:,} B)", frame_bytes)], description="raw sample"),
     }

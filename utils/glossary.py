@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from utils.course import NOTEBOOKS
 from utils.errors import CourseError
 from utils.paths import find_root, read_json
 
@@ -60,8 +61,6 @@ def lookup(term: str) -> Entry:
 
 def notebook_file(notebook: str) -> str:
     """The file name of notebook ``notebook`` ('06' -> '06_quantization.ipynb')."""
-    from utils.course import NOTEBOOKS
-
     for nid, stem, _ in NOTEBOOKS:
         if nid == notebook:
             return f"{stem}.ipynb"

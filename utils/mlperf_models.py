@@ -8,14 +8,24 @@ model with batch 1; ``macs(name)`` converts it (float32, no training needed: MAC
 shapes only) and counts multiply-accumulates from the .tflite. They equal the published
 2,656,768 / 7,489,664 / 12,501,632 / 264,192. BatchNormalization and Dropout are left out:
 the converter folds the first into the convolution and drops the second, so MACs do not change.
+
+``operators(name)`` gives the per-operator work of each benchmark as the boards ran it (kind, MACs,
+bytes read and written), from ``data/mlperf_tiny_ops.csv``: the board simulator's latency model is
+fitted on it. That table is read from the MLPerf Tiny int8 reference files (``operator_rows``;
+``write_operator_table`` regenerates it), and ``person_detection`` (the ESP32 rows) is derived from
+VWW by giving its first convolution one input channel instead of three.
 Defined for lesson 07, where these counts calibrate the latency model against published results.
 """
 
 from __future__ import annotations
 
+import csv
 from functools import cache
+from pathlib import Path
 
-from utils.errors import CourseError
+from utils.course import quiet_tensorflow, seed_everything
+from utils.errors import CourseError, shown
+from utils.paths import data_path, read_csv
 
 PUBLISHED_MACS = {"kws": 2_656_768, "vww": 7_489_664, "ic": 12_501_632, "ad": 264_192}
 TITLES = {
@@ -27,8 +37,6 @@ TITLES = {
 
 
 def _keras():
-    from utils.course import quiet_tensorflow
-
     quiet_tensorflow()
     import keras
 
@@ -96,8 +104,6 @@ def _check(name: str) -> None:
 def build(name: str):
     """The untrained Keras model of MLPerf Tiny benchmark ``name`` ('kws', 'vww', 'ic', 'ad'), batch 1."""
     _check(name)
-    from utils.course import seed_everything
-
     keras = _keras()
     seed_everything()
     return BUILDERS[name](keras)
@@ -131,3 +137,66 @@ def macs(name: str) -> int:
     from utils.tflite_model import read_model
 
     return read_model(tflite(name)).macs
+
+
+# ----------------------------------------------------------------------------- per-operator work
+OPERATOR_COLUMNS = ("benchmark", "index", "op", "macs", "input_bytes", "weight_bytes", "output_bytes")
+# The MLPerf Tiny v0.5 int8 reference files, named as in mlcommons/tiny (benchmark/training/*/trained_models/).
+REFERENCE_FILES = {"kws": "kws_ref_model.tflite", "vww": "vww_96_int8.tflite",
+                   "ic": "pretrainedResnet_quant.tflite", "ad": "ad01_int8.tflite"}
+
+
+def _operator_path() -> Path:
+    return data_path("mlperf_tiny_ops.csv")
+
+
+def operator_rows(tflite, benchmark: str) -> list[dict]:
+    """One row per operator of an int8 .tflite (bytes or path): kind, MACs, bytes read and written."""
+    from utils.tflite_model import read_model
+
+    return [{"benchmark": benchmark, "index": op.index, "op": op.kind, "macs": op.macs,
+             "input_bytes": op.input_bytes, "weight_bytes": op.weight_bytes, "output_bytes": op.output_bytes}
+            for op in read_model(tflite).ops]
+
+
+def person_detection_rows(vww_rows: list[dict]) -> list[dict]:
+    """The ESP32 person detector: VWW's operators with a one-channel (grayscale) input to the first convolution."""
+    rows = [dict(r, benchmark="person_detection") for r in vww_rows]
+    first = rows[0]
+    # The first convolution reads 1 channel instead of 3: a third of its MACs, input and int8 weights.
+    weights = first["macs"] // (48 * 48)  # one int8 weight per MAC of an output pixel; the int32 biases stay
+    first.update(macs=first["macs"] // 3, input_bytes=first["input_bytes"] // 3,
+                 weight_bytes=first["weight_bytes"] - weights + weights // 3)
+    return rows
+
+
+def write_operator_table(reference_dir, path=None) -> Path:
+    """Regenerate data/mlperf_tiny_ops.csv from the four int8 reference files in ``reference_dir``."""
+    reference_dir = Path(reference_dir)
+    rows = []
+    for name, file in REFERENCE_FILES.items():
+        rows += operator_rows(reference_dir / file, name)
+    rows += person_detection_rows([r for r in rows if r["benchmark"] == "vww"])
+    path = Path(path) if path is not None else _operator_path()
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, OPERATOR_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+@cache
+def _operator_table() -> dict:
+    out: dict = {}
+    for r in read_csv("mlperf_tiny_ops.csv"):
+        out.setdefault(r["benchmark"], []).append(
+            {"index": int(r["index"]), "op": r["op"], **{k: int(r[k]) for k in OPERATOR_COLUMNS[3:]}})
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def operators(name: str) -> tuple:
+    """The operators of benchmark ``name`` as the boards ran them (dicts: index, op, macs, bytes)."""
+    table = _operator_table()
+    if not isinstance(name, str) or name not in table:
+        raise CourseError(f"No operator table for {shown(name)}: choose one of {', '.join(table)}.")
+    return tuple(dict(r) for r in table[name])

@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass
 from functools import cache
 
+from utils.course import SEED
 from utils.errors import CourseError, require, shown
 from utils.paths import read_csv
 
@@ -184,8 +185,6 @@ def sample_rtts_ms(profile: LinkProfile | str, n: int, server_km: float = 0.0, s
 
 
 def _seed(seed: int | None) -> int:
-    from utils.course import SEED
-
     if seed is None:
         return SEED
     require(isinstance(seed, numbers.Integral) and not isinstance(seed, bool),

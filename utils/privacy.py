@@ -19,13 +19,12 @@ a conclusion is smaller but still personal data (it says when someone came home)
 
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 from utils.errors import CourseError
+from utils.paths import read_csv
 
 ARCHITECTURES = ("cloud-only", "cloud-assisted", "edge")
 SECONDS_PER_HOUR = 3600
@@ -61,25 +60,19 @@ class Flow:
 
 @cache
 def _products() -> tuple[Product, ...]:
-    from utils.course import find_root
-
-    path = find_root(Path(__file__).parent) / "data" / "products.csv"
-    if not path.is_file():
-        raise CourseError("The table data/products.csv is missing: restore it from the course repository.")
-    with path.open(encoding="utf-8", newline="") as fh:
-        return tuple(
-            Product(
-                name=r["product"],
-                raw_signal=r["raw_signal"],
-                raw_bytes_per_second=float(r["raw_bytes_per_second"]),
-                raw_hours_per_day=float(r["raw_hours_per_day"]),
-                raw_source=r["raw_source"],
-                event_text=r["event_text"],
-                events_per_day=float(r["events_per_day"]),
-                forwarded_seconds=float(r["forwarded_seconds"]),
-            )
-            for r in csv.DictReader(fh)
+    return tuple(
+        Product(
+            name=r["product"],
+            raw_signal=r["raw_signal"],
+            raw_bytes_per_second=float(r["raw_bytes_per_second"]),
+            raw_hours_per_day=float(r["raw_hours_per_day"]),
+            raw_source=r["raw_source"],
+            event_text=r["event_text"],
+            events_per_day=float(r["events_per_day"]),
+            forwarded_seconds=float(r["forwarded_seconds"]),
         )
+        for r in read_csv("products.csv")
+    )
 
 
 def products() -> list[Product]:
@@ -134,10 +127,7 @@ def _count(value, what: str) -> float:
 
 
 def human_bytes(n: float) -> str:
-    """Bytes in decimal units for a learner: 21.6 GB, 4.2 kB, 73 B."""
-    if n < 0:
-        raise CourseError(f"A byte count cannot be negative, got {n!r}.")
-    for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if n >= size:
-            return f"{n / size:.3g} {unit}"
-    return f"{n:.0f} B"
+    """Bytes in decimal units for a learner: 21.6 GB, 4.2 KB, 73 B (the course's one formatter, utils.numbers)."""
+    from utils.numbers import size
+
+    return size(n)

@@ -10,9 +10,10 @@ Each lesson 01-08 is one node, and the tree has the seed's three branches::
 The two roots, 01 and 03, are open from the start. A node is **unlocked** when all its parents
 (``PARENTS``) are mastered, and **mastered** when it is unlocked and its quiz has been mastered:
 passed (score >= the bank's pass mark, 80 %) counting only the answers given before that
-question's answer was shown (``utils.quiz`` shows it after repeated misses). A quiz mastered while
-its node is still locked is kept, and the node turns mastered as soon as its parents are. A locked
-node never stops anyone running its notebook: the tree only says which nodes to finish first.
+question's answer was shown (``utils.quiz`` shows it after repeated misses). A locked node never
+stops anyone running its notebook or passing its quiz: the tree only says which nodes to finish
+first. A quiz mastered while its node is still locked shows as **mastered early** (``shown_states``);
+the node counts as mastered, and opens the nodes after it, as soon as its parents are mastered.
 
 Progress lives in a small JSON file, ``~/.cloud_vs_edge_ai/progress.json`` by default, or wherever
 the environment variable ``COURSE_PROGRESS_FILE`` points. It holds a random learner id (made once,
@@ -26,26 +27,34 @@ Version 1 files (no learner id, no ``mastered``) load as they are: a quiz they r
 counts as mastered, since it was passed under the rules of its time. A missing file means a fresh
 start. A corrupt one is kept aside as ``progress.json.corrupt``, the learner is told once, and the
 course starts fresh. If the file cannot be written (a read-only home folder), progress is kept for
-this session only, again with one notice. ``reset()`` forgets everything. ``show_tree()`` draws the
-tree at the end of every lesson.
+this session only, again with one notice. ``reset()`` forgets everything. ``show_tree()`` shows the
+tree at the end of every lesson as a live widget: every quiz that passes redraws each tree already on
+the page (``refresh_trees``), without re-running its cell. Where no widget can be drawn (GitHub,
+exported HTML) the tree as it was when its cell ran stands in.
 """
 
 from __future__ import annotations
 
+import base64
+import html
+import io
 import json
 import os
 import secrets
 import tempfile
 from pathlib import Path
 
+from utils.course import NOTEBOOKS
 from utils.errors import CourseError
 
 VERSION = 2
 ENV_VAR = "COURSE_PROGRESS_FILE"
 DEFAULT_FILE = Path("~/.cloud_vs_edge_ai/progress.json")
 
-# The states a node can be in, as show_tree() draws them.
+# The states a node can be in (node_states); show_tree() also draws a locked node whose quiz is mastered
+# as mastered early (shown_states).
 LOCKED, UNLOCKED, MASTERED = "locked", "unlocked", "mastered"
+MASTERED_EARLY = "mastered early"
 
 # The tree: each node's parents, all of which must be mastered before it unlocks. Training (05)
 # grows on the edge branch, because its model is built for the device; 04 and 08 need both branches.
@@ -66,6 +75,8 @@ BRANCH = {"01": "cloud", "02": "cloud", "03": "edge", "05": "edge", "06": "edge"
 _told: set[str] = set()
 # Used instead of the file once it proved unwritable, so the session still remembers.
 _memory: dict | None = None
+# The live trees shown in this session, one widget per highlight: refresh_trees() redraws them.
+_trees: dict = {}
 
 
 def _notice(key: str, message: str) -> None:
@@ -80,10 +91,20 @@ def progress_file() -> Path:
     return Path(override).expanduser() if override else DEFAULT_FILE.expanduser()
 
 
+def shown_path(path: Path | None = None) -> str:
+    """``path`` (the progress file by default) as a learner sees it: '~/...' inside the home folder.
+
+    The home folder's absolute path names the user, which has no place in a shared notebook.
+    """
+    path = Path(progress_file() if path is None else path)
+    try:
+        return "~/" + path.relative_to(Path.home()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def nodes() -> list[tuple[str, str]]:
     """The tree's eight nodes as (id, title), in course order (lessons 01-08; 00 is not a node)."""
-    from utils.course import NOTEBOOKS
-
     return [(nid, title) for nid, _, title in NOTEBOOKS if nid != "00"]
 
 
@@ -140,7 +161,7 @@ def load() -> dict:
         kept = f" (the old file is kept as {aside.name})"
     except OSError:
         kept = ""
-    _notice("corrupt", f"Could not read your saved progress at {path}: {problem}; starting fresh{kept}.")
+    _notice("corrupt", f"Could not read your saved progress at {shown_path(path)}: {problem}; starting fresh{kept}.")
     return _fresh()
 
 
@@ -165,7 +186,7 @@ def save(state: dict) -> Path | None:
         _memory = json.loads(json.dumps(state))
         _notice(
             "unwritable",
-            f"Cannot save progress to {path} ({err.strerror or type(err).__name__}): it is kept for this "
+            f"Cannot save progress to {shown_path(path)} ({err.strerror or type(err).__name__}): it is kept for this "
             f"session only; set {ENV_VAR} to a writable file to keep it.",
         )
         return None
@@ -182,13 +203,12 @@ def reset() -> None:
     except FileNotFoundError:
         pass
     except OSError as err:
-        raise CourseError(f"Cannot delete the progress file {path}: {err.strerror}.") from None
+        raise CourseError(f"Cannot delete the progress file {shown_path(path)}: {err.strerror}.") from None
     print("Progress reset: the Architecture Tree starts again at its roots, 01 and 03.")
+    refresh_trees()
 
 
 def _check_id(notebook: str) -> str:
-    from utils.course import NOTEBOOKS
-
     if not isinstance(notebook, str) or notebook not in {nid for nid, _, _ in NOTEBOOKS}:
         raise CourseError(f"Unknown notebook id {notebook!r}: use a two-digit id from '00' to '08'.")
     return notebook
@@ -349,9 +369,31 @@ def waiting_for(notebook: str, state: dict | None = None) -> list[str]:
     return [p for p in parents(notebook) if states[p] != MASTERED]
 
 
+def shown_states(state: dict | None = None) -> dict[str, str]:
+    """Each node's state as the tree shows it: ``node_states``, with a locked node whose quiz is mastered
+    shown as ``MASTERED_EARLY`` (allowed: it counts as mastered once its parents are)."""
+    state = load() if state is None else state
+    return {n: MASTERED_EARLY if s == LOCKED and is_mastered(n, state) else s for n, s in node_states(state).items()}
+
+
+def to_finish(notebook: str, state: dict | None = None) -> list[str]:
+    """The nodes to master before ``notebook``'s node counts: its unmastered parents, looking through any
+    parent that is mastered early to the nodes that one still waits for (course order)."""
+    state = load() if state is None else state
+    shown = shown_states(state)
+    found: set[str] = set()
+    for p in waiting_for(notebook, state):
+        found |= set(to_finish(p, state)) if shown[p] == MASTERED_EARLY else {p}
+    return [n for n, _ in nodes() if n in found]
+
+
 def _ids(ids) -> str:
     ids = list(ids)
     return ids[0] if len(ids) == 1 else ", ".join(ids[:-1]) + " and " + ids[-1]
+
+
+def _is_are(ids) -> str:
+    return "is" if len(list(ids)) == 1 else "are"
 
 
 def unlock_rule(notebook: str) -> str:
@@ -364,30 +406,38 @@ def node_note(notebook: str, state: dict | None = None) -> str:
     """One sentence on a node: its state, what unlocks it, and for a locked node which nodes to finish first."""
     state = load() if state is None else state
     title = dict(nodes())[_check_id(notebook)]
-    st = node_states(state)[notebook]
+    st = shown_states(state)[notebook]
+    first = to_finish(notebook, state)
     if st == MASTERED:
         return f"Node {notebook} \u00b7 {title} is mastered."
     if st == UNLOCKED:
         return f"Node {notebook} \u00b7 {title} is open ({unlock_rule(notebook)}): master its quiz to master it."
-    done = " Its quiz is already mastered: it counts as soon as they are." if is_mastered(notebook, state) else ""
-    return (f"Node {notebook} \u00b7 {title} is locked: finish {_ids(waiting_for(notebook, state))} first "
-            f"({unlock_rule(notebook)}). The lesson and its quiz still work.{done}")
+    if st == MASTERED_EARLY:
+        return (f"Node {notebook} \u00b7 {title} is mastered early: its quiz is already mastered, before "
+                f"{_ids(waiting_for(notebook, state))} ({unlock_rule(notebook)}). It counts for the nodes after it "
+                f"once {_ids(first)} {_is_are(first)} mastered too.")
+    return (f"Node {notebook} \u00b7 {title} is locked: finish {_ids(first)} first "
+            f"({unlock_rule(notebook)}). The lesson and its quiz still work.")
 
 
 def summary(state: dict | None = None) -> str:
     """One line for the learner: how many nodes are mastered, which are open, and what each locked one waits for."""
     state = load() if state is None else state
-    states = node_states(state)
+    states = shown_states(state)
     titles = dict(nodes())
     done = [n for n, s in states.items() if s == MASTERED]
+    early = [f"{n} (counts once {_ids(to_finish(n, state))} {_is_are(to_finish(n, state))} mastered)"
+             for n, s in states.items() if s == MASTERED_EARLY]
     open_ = [f"{n} {titles[n]}" for n, s in states.items() if s == UNLOCKED]
-    locked = [f"{n} (finish {_ids(waiting_for(n, state))})" for n, s in states.items() if s == LOCKED]
+    locked = [f"{n} (finish {_ids(to_finish(n, state))})" for n, s in states.items() if s == LOCKED]
     text = f"{len(done)} of {len(states)} nodes mastered"
+    if early:
+        text += f"; mastered early: {', '.join(early)}"
     if open_:
         text += f"; open now: {', '.join(open_)}"
     if locked:
         text += f"; locked: {', '.join(locked)}"
-    if not open_ and not locked:
+    if not open_ and not locked and not early:
         text += "; the whole tree is mastered"
     return text + "."
 
@@ -413,20 +463,26 @@ def _edge_path(parent: str, child: str) -> list[tuple[float, float]]:
 
 
 def tree_figure(state: dict | None = None, highlight: str | None = None):
-    """A matplotlib figure of the Architecture Tree: two roots (01 cloud, 03 edge), three branches."""
-    import matplotlib.pyplot as plt
+    """A matplotlib figure of the Architecture Tree: two roots (01 cloud, 03 edge), three branches.
+
+    Drawn without pyplot, so it can be redrawn from a button's handler without showing up as a stray plot.
+    """
+    from matplotlib.figure import Figure
     from matplotlib.patches import FancyBboxPatch
 
     from utils import style
 
     state = load() if state is None else state
-    states = node_states(state)
+    states = shown_states(state)
+    # Each text colour meets WCAG AA (4.5:1) on its face; utils.style lists the pairs.
     look = {
-        MASTERED: {"face": style.HYBRID, "edge": style.HYBRID, "text": "white"},
-        UNLOCKED: {"face": "white", "edge": style.EDGE, "text": "#222222"},
-        LOCKED: {"face": "#eeeeee", "edge": "#bbbbbb", "text": "#777777"},
+        MASTERED: {"face": style.HYBRID, "edge": style.HYBRID, "text": style.PAGE, "ls": "-"},
+        MASTERED_EARLY: {"face": style.PAGE, "edge": style.HYBRID, "text": style.TEXT, "ls": "--"},
+        UNLOCKED: {"face": style.PAGE, "edge": style.EDGE, "text": style.TEXT, "ls": "-"},
+        LOCKED: {"face": style.LOCKED_FACE, "edge": style.LOCKED_EDGE, "text": style.MUTED_TEXT, "ls": "-"},
     }
-    fig, ax = plt.subplots(figsize=(9.2, 6.6))
+    fig = Figure(figsize=(9.2, 6.6))
+    ax = fig.subplots()
     ax.set_xlim(0, 10)
     ax.set_ylim(-1.0, 4 * _DY + 0.75)
     ax.axis("off")
@@ -434,22 +490,25 @@ def tree_figure(state: dict | None = None, highlight: str | None = None):
         for p in ps:
             grown = states[p] == MASTERED
             xs, ys = zip(*_edge_path(p, child), strict=True)
-            ax.plot(xs, ys, color=style.HYBRID if grown else "#c8c8c8", lw=4 if grown else 2.2,
+            ax.plot(xs, ys, color=style.HYBRID if grown else style.BARE_WOOD, lw=4 if grown else 2.2,
                     solid_capstyle="round", solid_joinstyle="round", zorder=1)
     for nid, title in nodes():
         col, level = _LAYOUT[nid]
         x, y = _X[col], level * _DY
         st, colours = states[nid], look[states[nid]]
         rule = unlock_rule(nid)
+        first = to_finish(nid, state)
         if st == MASTERED:
             tag = "\u2713 mastered"
+        elif st == MASTERED_EARLY:
+            tag = "\u2713 mastered early"
+            rule = f"counts once {_ids(first)} {_is_are(first)} mastered"
         elif st == UNLOCKED:
             tag = "open: master its quiz"
         else:
-            tag = f"locked: finish {_ids(waiting_for(nid, state))} first"
-            rule = "its quiz is already mastered" if is_mastered(nid, state) else rule
+            tag = f"locked: finish {_ids(first)} first"
         box = FancyBboxPatch((x - _W / 2, y - _H / 2), _W, _H, boxstyle="round,pad=0.02,rounding_size=0.15",
-                             facecolor=colours["face"], edgecolor=colours["edge"],
+                             facecolor=colours["face"], edgecolor=colours["edge"], linestyle=colours["ls"],
                              lw=3.2 if nid == highlight else 1.6, zorder=2)
         ax.add_patch(box)
         left = x - _W / 2 + 0.14
@@ -468,16 +527,47 @@ def tree_figure(state: dict | None = None, highlight: str | None = None):
     return fig
 
 
+def tree_html(state: dict | None = None, highlight: str | None = None) -> str:
+    """The tree as HTML: the figure as a PNG (its alt text the summary), the summary, and where progress is saved."""
+    from utils import style
+
+    state = load() if state is None else state
+    png = io.BytesIO()
+    tree_figure(state, highlight).savefig(png, format="png", dpi=100)
+    text = summary(state)
+    done = sum(s == MASTERED for s in node_states(state).values())
+    alt = f"Architecture Tree: {done} of {len(PARENTS)} nodes mastered. {text}"
+    return (f'<div class="cvea-tree" style="max-width:920px;color:{style.TEXT};background:{style.PAGE}">'
+            f'<img src="data:image/png;base64,{base64.b64encode(png.getvalue()).decode("ascii")}" '
+            f'alt="{html.escape(alt)}" style="max-width:100%">'
+            f'<div class="cvea-tree-summary">{html.escape(text)} Saved in <code>{html.escape(shown_path())}</code> '
+            "(<code>utils.progress.reset()</code> starts over).</div></div>")
+
+
 def show_tree(highlight: str | None = None) -> None:
-    """Draw the Architecture Tree with this learner's progress, and say in one line what is open and what waits."""
-    import matplotlib.pyplot as plt
-    from IPython.display import display
+    """Show the Architecture Tree with this learner's progress, and say in one line what is open and what waits.
+
+    The tree is a live widget: each quiz that passes redraws it in place (``refresh_trees``).
+    """
+    import ipywidgets as widgets
+
+    from utils.display import display_with_static_copy
 
     if highlight is not None:
         _check_id(highlight)
+    view = _trees.get(highlight)
+    if view is None:
+        view = _trees[highlight] = widgets.HTML(value="")
+        view.add_class("cvea-tree-view")
     state = load()
-    fig = tree_figure(state, highlight)
-    display(fig)
-    # Closed after display so the inline backend does not draw the same figure a second time.
-    plt.close(fig)
-    print(summary(state) + f" Saved in {progress_file()} (utils.progress.reset() starts over).")
+    view.value = tree_html(state, highlight)
+    display_with_static_copy(view, view.value, f"Architecture Tree: {summary(state)} Saved in {shown_path()}.")
+
+
+def refresh_trees() -> None:
+    """Redraw, in place, every tree shown in this session (the quiz calls it after a pass; reset() too)."""
+    if not _trees:
+        return
+    state = load()
+    for highlight, view in _trees.items():
+        view.value = tree_html(state, highlight)

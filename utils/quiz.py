@@ -32,7 +32,10 @@ from __future__ import annotations
 import html
 import math
 import re
+import string
 
+from utils import numbers, style
+from utils.course import NOTEBOOKS
 from utils.display import display_with_static_copy
 from utils.errors import CourseError
 from utils.quiz_bank import (
@@ -62,13 +65,14 @@ CHECK, CROSS = "\u2714", "\u2718"
 # has been shown still scores, but no longer counts toward mastery (see Card.check).
 REVEAL_AFTER = 2
 
-RIGHT, WRONG, PARTIAL, MUTED = "#1b7a3a", "#a4262c", "#8a5a00", "#6a6a6a"
-BG = {RIGHT: "#e9f6ee", WRONG: "#fdeced", PARTIAL: "#fff5e0", MUTED: "#f3f3f3"}
+# Text colours per verdict and their tints: defined, and checked for contrast, in utils.style.
+RIGHT, WRONG, PARTIAL, MUTED = style.RIGHT, style.WRONG, style.PARTIAL, style.MUTED
+BG = dict(style.TINTS)
 
 # In-session guesses from predict(), read by reveal(); never saved (a stale guess would mislead).
 _guesses: dict[str, int] = {}
 
-CSS = """<style>
+CSS = string.Template("""<style>
 .cvea-quiz {max-width: 780px; line-height: 1.45;}
 .cvea-quiz .cvea-card {border: 1px solid rgba(127, 127, 127, 0.35); border-radius: 10px;
   background: rgba(127, 127, 127, 0.05);}
@@ -84,9 +88,14 @@ CSS = """<style>
 .cvea-fb {border-radius: 8px; padding: 8px 12px; margin: 4px 0 2px 0;}
 .cvea-fb ul {margin: 4px 0 0 0; padding-left: 1.1em; list-style: none;}
 .cvea-fb li {margin: 3px 0;}
-.cvea-fb summary {display: list-item; cursor: pointer; color: #3b75af; margin: 4px 0;}
-.cvea-quiz code, .cvea-static code {background: #eef1f4; border-radius: 3px; padding: 0 3px;}
-</style>"""
+.cvea-fb summary {display: list-item; cursor: pointer; color: $LINK; margin: 4px 0;}
+.cvea-quiz code, .cvea-static code {background: $CODE_BACKGROUND; border-radius: 3px; padding: 0 3px;}
+/* ipywidgets' primary blue and its 60 % opacity for disabled buttons are below 4.5:1 contrast. */
+.cvea-quiz .jupyter-button.mod-primary {background-color: $BUTTON; color: $PAGE;}
+.cvea-quiz .jupyter-button:disabled, .cvea-quiz .jupyter-button.mod-primary:disabled {
+  opacity: 1 !important; background-color: $DISABLED_FACE; color: $DISABLED_TEXT;}
+</style>""").substitute(LINK=style.LINK, CODE_BACKGROUND=style.CODE_BACKGROUND, BUTTON=style.BUTTON, PAGE=style.PAGE,
+                        DISABLED_FACE=style.DISABLED_FACE, DISABLED_TEXT=style.DISABLED_TEXT)
 
 
 # ---------------------------------------------------------------- HTML -----------------------------
@@ -107,12 +116,12 @@ def _plain(text: str) -> str:
 
 def _box(colour: str, inner: str) -> str:
     # Dark text on a light tint stays readable in light and dark themes alike.
-    return (f'<div class="cvea-fb" style="background:{BG[colour]};color:#1f2328;border-left:4px solid {colour};'
+    return (f'<div class="cvea-fb" style="background:{BG[colour]};color:{style.TEXT};border-left:4px solid {colour};'
             f'padding:8px 12px;border-radius:8px;margin:4px 0">{inner}</div>')
 
 
 def _number(x: float) -> str:
-    return f"{x:,.10g}" if abs(x) < 1e15 else f"{x:.4g}"
+    return numbers.number(x, digits=10)
 
 
 def _instructions(q: dict) -> str:
@@ -151,15 +160,15 @@ def _question_static(q: dict, number: int | None = None) -> str:
     num = f"{number}. " if number is not None else ""
     body = f"<p><b>{num}{_inline(q['prompt'])}</b><br><small>{_instructions(q)}</small></p>"
     if q["type"] != "numeric":
-        body += '<ol type="A">' + "".join(f"<li>{_inline(o['text'])}</li>" for o in options(q)) + "</ol>"
+        # Lettered as the widget labels them ("A. ..."): a list's own letters vanish where HTML is sanitised.
+        body += ('<ul style="list-style:none;padding-left:0.4em">'
+                 + "".join(f"<li>{LETTERS[i]}. {_inline(o['text'])}</li>" for i, o in enumerate(options(q))) + "</ul>")
     summary = "What happens? (open after you have guessed)" if q["type"] == "predict" else "Show the answer"
     return (f"{body}<details><summary>{summary}</summary>"
             f"{_answer_html(q)}{_explanation_html(q)}</details>")
 
 
 def _title(notebook: str) -> str:
-    from utils.course import NOTEBOOKS
-
     return next((t for n, _, t in NOTEBOOKS if n == notebook), notebook)
 
 
@@ -465,6 +474,8 @@ class Quiz:
         self.score.value = msg
         self.retry_button.description = "Retry"
         self.retry_button.layout.display = None
+        if ok:
+            progress.refresh_trees()  # every tree already on the page redraws in place
 
     def _mastered_text(self, change: dict) -> str:
         from utils import progress
@@ -474,9 +485,9 @@ class Quiz:
         title = html.escape(_title(self.notebook))
         if change["state"] != progress.MASTERED:
             wait = " and ".join(change["waiting_for"])
-            return (f"the quiz of node {self.notebook} \u00b7 {title} is mastered; the node itself turns mastered "
-                    f"once {wait} {'is' if len(change['waiting_for']) == 1 else 'are'} mastered (finish "
-                    f"{'it' if len(change['waiting_for']) == 1 else 'them'} first).")
+            return (f"node {self.notebook} \u00b7 {title} is <b>mastered early</b>: you mastered the quiz of node "
+                    f"{self.notebook} before {wait}, which is allowed. It counts for the nodes after it once {wait} "
+                    f"{'is' if len(change['waiting_for']) == 1 else 'are'} mastered too.")
         text = f"node {self.notebook} \u00b7 {title} is mastered"
         if change["unlocked"]:
             text += " and it unlocks " + ", ".join(f"{n} \u00b7 {html.escape(_title(n))}" for n in change["unlocked"])
@@ -564,8 +575,7 @@ def _observed_text(observed) -> str:
         return f"{observed:,}"
     try:
         if isinstance(observed, float) or type(observed).__module__ == "numpy":
-            v = float(observed)
-            return f"{v:,.4g}" if abs(v) < 1e4 or not v.is_integer() else f"{v:,.0f}"
+            return numbers.number(float(observed), digits=4)
     except (TypeError, ValueError):
         pass
     return str(observed)

@@ -9,6 +9,8 @@ import html
 
 import numpy as np
 
+from utils.numbers import number
+
 
 class Table(list):
     """A list of row dicts that shows itself as a table in a notebook (and as text elsewhere)."""
@@ -24,7 +26,7 @@ class Table(list):
         if isinstance(v, (float, np.floating)):
             if v != v:
                 return "-"
-            return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
+            return number(v, digits=4)  # separators, and never 1e-05
         if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
             return f"{v:,}"
         if isinstance(v, (list, tuple)) and all(isinstance(x, (int, np.integer)) for x in v) and len(v) <= 6:

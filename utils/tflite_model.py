@@ -3,7 +3,8 @@
 A .tflite file is a FlatBuffer written to the TFLite schema. ``read_model(bytes_or_path)``
 parses it with the schema module that ships in LiteRT (or TensorFlow, or TFLite Micro) and
 returns a :class:`TFLiteModel`: ``model.ops`` (each with its kind, input/output tensors,
-options and MACs), ``model.tensors`` (shape, dtype, scales, zero points, constant data),
+options, MACs and the bytes it reads and writes: ``input_bytes``, ``weight_bytes``,
+``output_bytes``), ``model.tensors`` (shape, dtype, scales, zero points, constant data),
 ``model.op_names`` (the distinct kernels an op resolver must register) and
 ``model.layer_table()`` for a notebook. MACs count one multiply-accumulate per weight use in
 CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED (the convention of MLPerf Tiny's figures).
@@ -72,7 +73,7 @@ class Tensor:
 
 @dataclass
 class Op:
-    """One operator: which kernel, which tensors go in and out, its options, its MACs."""
+    """One operator: which kernel, which tensors go in and out, its options, its MACs and the bytes it touches."""
 
     index: int
     kind: str
@@ -80,6 +81,9 @@ class Op:
     outputs: list
     options: dict = field(default_factory=dict)
     macs: int = 0
+    input_bytes: int = 0  # activations read (tensors computed at run time)
+    weight_bytes: int = 0  # constant inputs read (weights, biases, shapes)
+    output_bytes: int = 0  # activations written
 
 
 @dataclass
@@ -243,6 +247,14 @@ def _macs(op: Op, tensors: list) -> int:
     return int(np.prod(out, dtype=np.int64)) * int(w[-1])  # FULLY_CONNECTED: out_units x in_features
 
 
+def _count_bytes(op: Op, tensors: list) -> None:
+    """Fill in the bytes an operator reads (activations, constants) and writes, at each tensor's own dtype."""
+    ins = [tensors[i] for i in op.inputs if 0 <= i < len(tensors)]
+    op.input_bytes = sum(t.nbytes for t in ins if t.data is None)
+    op.weight_bytes = sum(t.nbytes for t in ins if t.data is not None)
+    op.output_bytes = sum(tensors[i].nbytes for i in op.outputs if 0 <= i < len(tensors))
+
+
 def read_model(model) -> TFLiteModel:
     """Parse a .tflite model given as bytes or a file path (first subgraph)."""
     data = _as_bytes(model)
@@ -286,6 +298,7 @@ def _parse(s, data: bytes) -> TFLiteModel | None:
             kind = f"CUSTOM:{code.customCode.decode() if isinstance(code.customCode, bytes) else code.customCode}"
         o = Op(i, kind, [int(x) for x in op.inputs], [int(x) for x in op.outputs], _options(op))
         o.macs = _macs(o, tensors)
+        _count_bytes(o, tensors)
         ops.append(o)
     desc = m.description.decode() if isinstance(m.description, bytes) else str(m.description or "")
     return TFLiteModel(len(data), tensors, ops, [int(x) for x in g.inputs], [int(x) for x in g.outputs], desc)

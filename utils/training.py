@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from utils.course import SEED, seed_everything
+from utils.course import SEED, quiet_tensorflow, seed_everything
 from utils.datasets import Dataset, load
 from utils.errors import CourseError
 
@@ -47,8 +47,6 @@ RECIPES = {
 
 
 def _keras():
-    from utils.course import quiet_tensorflow
-
     quiet_tensorflow()
     import keras
 
