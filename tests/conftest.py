@@ -41,6 +41,38 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(NO_TFLM_NOTE)
 
 
+def _output_texts(outputs):
+    for out in outputs or []:
+        if "text" in out:
+            yield "".join(out["text"]) if isinstance(out["text"], list) else str(out["text"])
+        for mime, data in (out.get("data") or {}).items():
+            if mime in ("text/plain", "text/html", "text/markdown"):
+                yield "".join(data) if isinstance(data, list) else str(data)
+
+
+class LessonOutputs:
+    """Every lesson cell nbval runs: a number in scientific notation fails the cell (utils.numbers formats them)."""
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        if call.when != "call" or not report.passed or not getattr(item, "test_outputs", None):
+            return
+        from utils.numbers import scientific_in
+
+        found = [n for text in _output_texts(item.test_outputs) for n in scientific_in(text)]
+        if found:
+            report.outcome = "failed"
+            report.longrepr = (f"This cell shows numbers in scientific notation ({', '.join(found[:5])}): "
+                               "format them with utils.numbers.")
+
+
+def pytest_configure(config):
+    # Registered as a plugin, so it sees notebooks/ too (a conftest's own item hooks stop at tests/).
+    config.pluginmanager.register(LessonOutputs(), "lesson-outputs")
+
+
 def pytest_collection_modifyitems(config, items):
     if not _tflm_missing():
         return

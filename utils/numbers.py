@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import numbers as _abc
+import re
 
 from utils.errors import CourseError
 
@@ -109,3 +110,12 @@ def fields(parts, sep: str = "; ", width: int = 88, indent: str = "    ") -> str
             line = indent + part
     lines.append(line)
     return "\n".join(lines)
+
+
+_SCIENTIFIC = re.compile(r"\d(?:\.\d+)?[eE]\+\d+")
+_EMBEDDED = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]+")
+
+
+def scientific_in(text: str) -> list[str]:
+    """Numbers written in scientific notation (1.2e+06) in ``text``, embedded base64 images left out."""
+    return _SCIENTIFIC.findall(_EMBEDDED.sub("", str(text)))
