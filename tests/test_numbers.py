@@ -18,7 +18,6 @@ from utils.errors import CourseError
 ROOT = Path(__file__).resolve().parents[1]
 NB = N.NBSP
 # A number written in scientific notation: 4.1943e+06, 3.16e+3, 1E+15.
-SCIENTIFIC_PLUS = re.compile(r"\d(?:\.\d+)?[eE]\+\d")
 SCIENTIFIC = re.compile(r"(?<![\w.])\d+(?:\.\d+)?[eE][+-]?\d+\b")
 
 
@@ -84,18 +83,6 @@ def test_fields_wrap_between_fields_never_inside_a_number():
 
 
 # ---------------------------------------------------------------- what learners read ----------------
-
-
-def _texts(nb: dict):
-    """The text of every output of a notebook (images and embedded data left out)."""
-    for cell in nb["cells"]:
-        for out in cell.get("outputs", []):
-            if "text" in out:
-                yield cell.get("id"), "".join(out["text"])
-            for mime, data in out.get("data", {}).items():
-                if mime in ("text/plain", "text/html", "text/markdown"):
-                    text = "".join(data) if isinstance(data, list) else str(data)
-                    yield cell.get("id"), re.sub(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]+", "", text)
 
 
 def test_scientific_notation_is_found_where_learners_would_see_it():
