@@ -150,7 +150,7 @@ def test_the_table_shows_every_architecture():
         ({"link": replace(fleet.make_link(), uplink_mbps=0)}, "uplink_mbps must be above 0"),
         ({"link": replace(fleet.make_link(), jitter_ms=float("nan"))}, "jitter_ms must be a finite number"),
         ({"link": replace(fleet.make_link(), outage_minutes=-3)}, "outage_minutes cannot be negative"),
-        ({"link": "4G"}, "link must be a fleet.Link"),
+        ({"link": "4G"}, "link must be a network.LinkProfile"),
         ({"hours": 0}, "hours cannot be below"),
         ({"report_buffer": -1}, "report_buffer must be a whole number"),
         ({"n_devices": 100_000, "workload": replace(WORK, events_per_hour=3000)}, "more than the"),
@@ -170,7 +170,7 @@ def test_bad_outage_rates_and_link_names():
         fleet.with_outages(fleet.make_link(), -1)
     with pytest.raises(CourseError, match="No link called"):
         fleet.make_link("carrier pigeon")
-    with pytest.raises(CourseError, match="Link has no field 'bandwidth'"):
+    with pytest.raises(CourseError, match="A link has no field bandwidth"):
         fleet.make_link("4G", bandwidth=3)
 
 
@@ -194,7 +194,7 @@ def test_explorer_starts_at_the_given_fleet_and_has_a_static_copy():
 
 
 def test_explorer_and_figure_refuse_the_wrong_objects():
-    with pytest.raises(CourseError, match="needs a fleet.Workload and a fleet.Link"):
+    with pytest.raises(CourseError, match="needs a fleet.Workload and a network.LinkProfile"):
         fleet.explorer("digits", fleet.make_link())
     with pytest.raises(CourseError, match="needs the result of fleet.simulate"):
         fleet.comparison_figure({"cloud-only": 1})

@@ -33,6 +33,7 @@ import numpy as np
 from utils import network
 from utils.course import SEED
 from utils.errors import CourseError
+from utils.network import LinkProfile
 from utils.paths import read_csv
 
 SECONDS_PER_HOUR = 3600.0
@@ -64,28 +65,6 @@ class Workload:
     low_confidence: float = 0.02
 
 
-@dataclass(frozen=True)
-class Link:
-    """One device's uplink: speed, round trip, jitter, outages, radio power and data price.
-
-    rtt_ms / uplink_mbps / jitter_ms: a profile of ``utils.network`` (cited in data/networks.csv).
-    mtbf_hours: mean time the link stays up between outages (math.inf: never fails; 0: never up).
-    outage_minutes: mean length of an outage (0: no outages).
-    tx_watts / rx_watts: radio power while sending / while waiting for the answer.
-    usd_per_gb: what one gigabyte sent over the device's data plan costs the fleet's owner.
-    """
-
-    name: str
-    rtt_ms: float
-    uplink_mbps: float
-    jitter_ms: float
-    mtbf_hours: float
-    outage_minutes: float
-    tx_watts: float
-    rx_watts: float
-    usd_per_gb: float
-
-
 def modes_simulated() -> tuple[str, ...]:
     """The architectures this simulation plays, as data/architectures.json names them."""
     from utils import architectures
@@ -104,22 +83,18 @@ def _defaults() -> dict:
 
 
 def make_link(name: str = "4G", outages_per_day: float | None = None, outage_minutes: float | None = None,
-              **changes) -> Link:
-    """A fleet link from ``utils.network``'s profile ``name`` plus the cited radio and price defaults.
+              **changes) -> LinkProfile:
+    """``utils.network``'s profile ``name`` with the cited radio, price and outage defaults of data/fleet_defaults.csv.
 
-    ``outages_per_day`` / ``outage_minutes`` set the outage model (defaults in data/fleet_defaults.csv);
-    any other field of :class:`Link` can be changed by keyword (``uplink_mbps=1.0``).
+    ``outages_per_day`` / ``outage_minutes`` set the outage model; any other field of
+    :class:`utils.network.LinkProfile` can be changed by keyword (``uplink_mbps=1.0``).
     """
-    p = network.link(name)
     d = _defaults()
     per_day = d["outages_per_day"][0] if outages_per_day is None else outages_per_day
     minutes = d["outage_minutes"][0] if outage_minutes is None else outage_minutes
-    unknown = set(changes) - set(Link.__dataclass_fields__)
-    if unknown:
-        raise CourseError(f"Link has no field {sorted(unknown)[0]!r}; fields: {', '.join(Link.__dataclass_fields__)}.")
-    base = Link(p.name, p.rtt_ms, p.uplink_mbps, p.jitter_ms, 0.0, 0.0,
-                d["tx_watts"][0], d["rx_watts"][0], d["usd_per_gb"][0])
-    return replace(with_outages(base, per_day, minutes), **changes)
+    radio = {key: d[key][0] for key in ("tx_watts", "rx_watts", "usd_per_gb")}
+    base = network.link(name).with_(**radio)
+    return with_outages(base, per_day, minutes).with_(**changes)
 
 
 @dataclass
@@ -150,7 +125,7 @@ class FleetResult:
     n_devices: int
     hours: float
     workload: Workload
-    link: Link
+    link: LinkProfile
     seed: int
     down_fraction: float
     modes: dict
@@ -237,7 +212,7 @@ def _number(name: str, value, low: float = 0.0, high: float = math.inf, allow_in
     return v
 
 
-def validate(n_devices, workload: Workload, link: Link, hours) -> None:
+def validate(n_devices, workload: Workload, link: LinkProfile, hours) -> None:
     """Raise one sentence for the first input that cannot describe a real fleet."""
     if isinstance(n_devices, bool) or not isinstance(n_devices, (int, np.integer)):
         raise CourseError(f"n_devices must be a whole number of devices, not {type(n_devices).__name__}.")
@@ -247,8 +222,8 @@ def validate(n_devices, workload: Workload, link: Link, hours) -> None:
         raise CourseError(f"n_devices is limited to {MAX_DEVICES:,} here (got {n_devices:,}) to fit in memory.")
     if not isinstance(workload, Workload):
         raise CourseError(f"workload must be a fleet.Workload, not {type(workload).__name__}.")
-    if not isinstance(link, Link):
-        raise CourseError(f"link must be a fleet.Link, not {type(link).__name__}.")
+    if not isinstance(link, LinkProfile):
+        raise CourseError(f"link must be a network.LinkProfile (see fleet.make_link), not {type(link).__name__}.")
     _number("hours", hours, low=1e-3, high=24 * 31)
     _number("events_per_hour", workload.events_per_hour, high=3600.0)
     _number("raw_bytes", workload.raw_bytes)
@@ -272,34 +247,6 @@ def validate(n_devices, workload: Workload, link: Link, hours) -> None:
             f"That is about {expected:,.0f} events, more than the {MAX_EVENTS:,} this simulation keeps in "
             "memory: use fewer devices, fewer hours or a lower event rate."
         )
-
-
-def outage_intervals(n_devices: int, link: Link, seconds: float, rng: np.random.Generator):
-    """Every device's outages as (device, start_s, end_s) arrays, clipped to [0, seconds).
-
-    The same model as ``utils.network.simulate_outages`` (lesson 02), drawn for every device at
-    once: each link starts up, up-times and outage lengths are exponential (means mtbf_hours and
-    outage_minutes).
-    """
-    up_mean = link.mtbf_hours * SECONDS_PER_HOUR
-    down_mean = link.outage_minutes * 60.0
-    empty = np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0)
-    if down_mean == 0 or math.isinf(up_mean):
-        return empty
-    if up_mean == 0:  # a link that is never up: one outage covering the whole period
-        return np.arange(n_devices), np.zeros(n_devices), np.full(n_devices, seconds)
-    k = int(math.ceil(seconds / (up_mean + down_mean))) * 2 + 8
-    while True:
-        ups = rng.exponential(up_mean, size=(n_devices, k))
-        downs = rng.exponential(down_mean, size=(n_devices, k))
-        ends = np.cumsum(ups + downs, axis=1)
-        if np.all(ends[:, -1] >= seconds):
-            break
-        k *= 2  # rare: some device needed more cycles than planned
-    starts = ends - downs
-    keep = starts < seconds
-    dev = np.broadcast_to(np.arange(n_devices)[:, None], starts.shape)[keep]
-    return dev, starts[keep], np.minimum(ends[keep], seconds)
 
 
 def _hourly(times_s: np.ndarray, each, hours: float) -> np.ndarray:
@@ -336,14 +283,15 @@ class _Day:
     down_fraction: float
 
 
-def _draw_day(n_devices: int, workload: Workload, link: Link, hours: float, rng: np.random.Generator) -> _Day:
+def _draw_day(n_devices: int, workload: Workload, link: LinkProfile, hours: float, rng: np.random.Generator) -> _Day:
     seconds = float(hours) * SECONDS_PER_HOUR
     # Events: a Poisson process per device (count, then uniform times), all devices on one timeline.
     counts = rng.poisson(workload.events_per_hour * hours, size=n_devices)
     device = np.repeat(np.arange(n_devices), counts)
     t = rng.random(device.size) * seconds
     # Outages on the same timeline: device d's period is [d*T, (d+1)*T), so one searchsorted finds them all.
-    o_dev, o_start, o_end = outage_intervals(n_devices, link, seconds, rng)
+    o_dev, o_start, o_end = network.outage_intervals(
+        n_devices, link.mtbf_hours * SECONDS_PER_HOUR, link.outage_minutes * 60.0, seconds, rng)
     g_start, g_end = o_dev * seconds + o_start, o_dev * seconds + o_end
     key = device * seconds + t
     which = np.searchsorted(g_start, key, side="right") - 1
@@ -360,7 +308,7 @@ def _draw_day(n_devices: int, workload: Workload, link: Link, hours: float, rng:
 class _Costs:
     """Money and radio energy of bytes sent over ``link``, scaled from the simulated period to a month."""
 
-    def __init__(self, link: Link, hours: float):
+    def __init__(self, link: LinkProfile, hours: float):
         self.link, self.per_month, self.up_bps = link, network.MONTH_DAYS * 24.0 / hours, link.uplink_mbps * 1e6
 
     def usd_per_month(self, nbytes: float) -> float:
@@ -372,7 +320,7 @@ class _Costs:
         return nbytes * 8 / self.up_bps * self.link.tx_watts
 
 
-def _cloud_only(day: _Day, workload: Workload, link: Link, rng: np.random.Generator, costs: _Costs) -> ModeStats:
+def _cloud_only(day: _Day, workload: Workload, link: LinkProfile, rng: np.random.Generator, costs: _Costs) -> ModeStats:
     """Every raw sample goes up while the link is up; an event during an outage gets no decision."""
     n_up = int(day.up.sum())
     # Round trip with normal jitter, never below 0 (as utils.network samples it), + upload + server time.
@@ -392,7 +340,7 @@ def _cloud_only(day: _Day, workload: Workload, link: Link, rng: np.random.Genera
     )
 
 
-def _on_device(mode: str, day: _Day, workload: Workload, link: Link, costs: _Costs, report_buffer: int,
+def _on_device(mode: str, day: _Day, workload: Workload, link: LinkProfile, costs: _Costs, report_buffer: int,
                window_s: float, samples: bool) -> ModeStats:
     """Decide every event on the device and send a report of each; with ``samples``, also the unsure raw ones.
 
@@ -433,7 +381,7 @@ def _on_device(mode: str, day: _Day, workload: Workload, link: Link, costs: _Cos
 def simulate(
     n_devices: int = 1_000,
     workload: Workload | None = None,
-    link: Link | None = None,  # default: make_link("4G")
+    link: LinkProfile | None = None,  # default: make_link("4G")
     hours: float = 24.0,
     seed: int | None = None,
     report_buffer: int | None = None,
@@ -469,13 +417,13 @@ def simulate(
     return FleetResult(int(n_devices), float(hours), workload, link, int(seed), day.down_fraction, modes)
 
 
-def with_outages(link: Link, outages_per_day: float, outage_minutes: float | None = None) -> Link:
+def with_outages(link: LinkProfile, outages_per_day: float, outage_minutes: float | None = None) -> LinkProfile:
     """``link`` with a given number of outages per day (0: never fails), for sliders."""
     rate = _number("outages_per_day", outages_per_day, high=1440.0)
     minutes = link.outage_minutes if outage_minutes is None else _number("outage_minutes", outage_minutes)
     # One up-time plus one outage per cycle, and `rate` cycles in 24 hours.
     mtbf = math.inf if rate == 0 else max(24.0 / rate - minutes / 60.0, 0.0)
-    return replace(link, mtbf_hours=mtbf, outage_minutes=minutes)
+    return link.with_(mtbf_hours=mtbf, outage_minutes=minutes)
 
 
 # ----------------------------------------------------------------------------- lesson 08's explorer
@@ -501,14 +449,14 @@ def comparison_figure(result: FleetResult):
     return fig
 
 
-def _outages_per_day(link: Link) -> float:
+def _outages_per_day(link: LinkProfile) -> float:
     """The slider value that gives back ``link``'s outage rate (the inverse of with_outages, to half a day)."""
     if not math.isfinite(link.mtbf_hours) or link.outage_minutes == 0:
         return 0.0
     return min(24.0, round(2 * 24.0 / (link.mtbf_hours + link.outage_minutes / 60.0)) / 2)
 
 
-def explorer(workload: Workload, link: Link, frame_bytes: int | None = None, n_devices: int = 1_000):
+def explorer(workload: Workload, link: LinkProfile, frame_bytes: int | None = None, n_devices: int = 1_000):
     """Sliders over ``simulate`` (devices, outages a day, uplink speed, raw sample size).
 
     Returns ``(widget, static_html)``: the live view, and the same table and charts at the
@@ -523,8 +471,8 @@ def explorer(workload: Workload, link: Link, frame_bytes: int | None = None, n_d
 
     from utils.display import number_slider
 
-    if not isinstance(workload, Workload) or not isinstance(link, Link):
-        raise CourseError("explorer needs a fleet.Workload and a fleet.Link (see fleet.make_link).")
+    if not isinstance(workload, Workload) or not isinstance(link, LinkProfile):
+        raise CourseError("explorer needs a fleet.Workload and a network.LinkProfile (see fleet.make_link).")
     frame_bytes = int(_defaults()["camera_frame_bytes"][0]) if frame_bytes is None else int(frame_bytes)
     sizes = sorted({100, 300, 1_000, 3_000, 10_000, int(n_devices)})
     controls = {
@@ -560,7 +508,7 @@ def explorer(workload: Workload, link: Link, frame_bytes: int | None = None, n_d
     return widget, static
 
 
-def show_explorer(workload: Workload, link: Link, frame_bytes: int | None = None, n_devices: int = 1_000) -> None:
+def show_explorer(workload: Workload, link: LinkProfile, frame_bytes: int | None = None, n_devices: int = 1_000) -> None:
     """Display :func:`explorer`, with its static copy for exports without widgets."""
     from utils.display import display_with_static_copy
 

@@ -24,6 +24,8 @@ import time
 from dataclasses import dataclass
 from functools import cache
 
+import numpy as np
+
 from utils.course import SEED
 from utils.errors import CourseError, require, shown
 from utils.paths import read_csv
@@ -96,7 +98,14 @@ def _outages(outages) -> list[tuple[float, float]]:
 
 @dataclass(frozen=True)
 class LinkProfile:
-    """One access link: cited round trip and uplink, plus the course's jitter and loss assumptions."""
+    """One access link: cited round trip and uplink, the course's jitter and loss, and (for the fleet) outages,
+    radio power and data price.
+
+    mtbf_hours: mean time the link stays up between outages (math.inf: never fails; 0: never up).
+    outage_minutes: mean length of an outage (0: no outages).
+    tx_watts / rx_watts: radio power while sending / while waiting for the answer.
+    usd_per_gb: what one gigabyte sent over the device's data plan costs its owner.
+    """
 
     name: str
     rtt_ms: float
@@ -105,16 +114,22 @@ class LinkProfile:
     loss_pct: float
     rtt_source: str
     uplink_source: str
+    mtbf_hours: float = math.inf
+    outage_minutes: float = 0.0
+    tx_watts: float = 0.0
+    rx_watts: float = 0.0
+    usd_per_gb: float = 0.0
 
     def with_(self, **changes) -> LinkProfile:
         """A copy with some fields changed (for sliders: ``link("4G").with_(jitter_ms=30)``)."""
         unknown = sorted(set(changes) - set(self.__dict__))
-        require(not unknown, f"with_ changes only {', '.join(self.__dict__)}, not {', '.join(unknown)}.")
+        require(not unknown, f"A link has no field {', '.join(unknown)}; its fields are {', '.join(self.__dict__)}.")
         fields = {**self.__dict__, **changes}
         for key in ("name", "rtt_source", "uplink_source"):
             require(isinstance(fields[key], str), f"{key} must be text, got {shown(fields[key])}.")
-        for key in ("rtt_ms", "jitter_ms", "loss_pct"):
+        for key in ("rtt_ms", "jitter_ms", "loss_pct", "outage_minutes", "tx_watts", "rx_watts", "usd_per_gb"):
             fields[key] = _positive(fields[key], key)
+        fields["mtbf_hours"] = _positive(fields["mtbf_hours"], "mtbf_hours", allow_inf=True)
         fields["uplink_mbps"] = _positive(fields["uplink_mbps"], "uplink_mbps", allow_zero=False)
         if fields["loss_pct"] > 100:
             raise CourseError(f"loss_pct is a percentage between 0 and 100, got {shown(fields['loss_pct'])}.")
@@ -323,32 +338,48 @@ def nines(n: int) -> float:
     return 1.0 - 10.0 ** (-int(n))
 
 
+def outage_intervals(n_links: int, up_mean: float, down_mean: float, horizon: float, rng) -> tuple:
+    """Outages of ``n_links`` links at once as (link, start, end) arrays, clipped to [0, horizon).
+
+    The course's one outage model: each link starts up; up-times and outage lengths are exponential
+    with means ``up_mean`` and ``down_mean`` (any one time unit). ``rng`` is a numpy Generator.
+    An infinite ``up_mean`` or a zero ``down_mean`` gives no outages; a zero ``up_mean`` one outage
+    covering the whole period.
+    """
+    if down_mean == 0 or math.isinf(up_mean):
+        return np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0)
+    if up_mean == 0:
+        return np.arange(n_links), np.zeros(n_links), np.full(n_links, float(horizon))
+    k = int(math.ceil(horizon / (up_mean + down_mean))) * 2 + 8
+    while True:
+        ups = rng.exponential(up_mean, size=(n_links, k))
+        downs = rng.exponential(down_mean, size=(n_links, k))
+        ends = np.cumsum(ups + downs, axis=1)
+        if np.all(ends[:, -1] >= horizon):
+            break
+        k *= 2  # rare: some link needed more cycles than planned
+    starts = ends - downs
+    keep = starts < horizon
+    which = np.broadcast_to(np.arange(n_links)[:, None], starts.shape)[keep]
+    return which, starts[keep], np.minimum(ends[keep], horizon)
+
+
 def simulate_outages(
     mtbf_hours: float, mean_outage_minutes: float, hours: float = 24.0, seed: int | None = None
 ) -> list[tuple[float, float]]:
-    """Seeded outages in ``hours``: (start_h, end_h) pairs; up and down times are exponential.
+    """Seeded outages of one link in ``hours``: (start_h, end_h) pairs, drawn by :func:`outage_intervals`.
 
-    The link starts up; each up-spell lasts an exponential time with mean ``mtbf_hours`` and each
-    outage an exponential time with mean ``mean_outage_minutes``. ``mtbf_hours=math.inf`` or a zero
-    mean outage gives no outages at all.
+    ``mtbf_hours=math.inf`` or a zero mean outage gives no outages at all.
     """
     up_mean = _positive(mtbf_hours, "mtbf_hours", allow_zero=False, allow_inf=True)
     down_mean = _positive(mean_outage_minutes, "mean_outage_minutes") / 60.0
     horizon = _positive(hours, "hours")
-    if math.isinf(up_mean) or down_mean == 0:
-        return []
-    require(horizon / (up_mean + down_mean) <= MAX_DRAWS,
-            f"{horizon:g} hours with an outage every {up_mean + down_mean:g} hours is more than "
-            f"{MAX_DRAWS:,} outages: simulate fewer hours or a longer mtbf_hours.")
-    rng = random.Random(_seed(seed))
-    t, outages = 0.0, []
-    while True:
-        t += rng.expovariate(1.0 / up_mean)
-        if t >= horizon:
-            return outages
-        end = t + rng.expovariate(1.0 / down_mean)
-        outages.append((t, min(end, horizon)))
-        t = end
+    if not (math.isinf(up_mean) or down_mean == 0):
+        require(horizon / (up_mean + down_mean) <= MAX_DRAWS,
+                f"{horizon:g} hours with an outage every {up_mean + down_mean:g} hours is more than "
+                f"{MAX_DRAWS:,} outages: simulate fewer hours or a longer mtbf_hours.")
+    _, starts, ends = outage_intervals(1, up_mean, down_mean, horizon, np.random.default_rng(_seed(seed)))
+    return [(float(a), float(b)) for a, b in zip(starts, ends, strict=True)]
 
 
 def poisson_event_times(per_hour: float, hours: float = 24.0, seed: int | None = None) -> list[float]:
