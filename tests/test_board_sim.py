@@ -32,7 +32,7 @@ def wide_model():
 
 
 def test_digits_fits_an_esp32_with_the_stated_budgets(digits):
-    f = bs.simulate(digits, "ESP32")
+    f = bs.run_board(digits, "ESP32")
     assert f.fits and not f.reasons
     assert f.flash_needed == len(digits) + bs.RUNTIME_CODE_BYTES
     assert f.sram_needed == f.arena_bytes + f.io_bytes + bs.STACK_BYTES
@@ -43,7 +43,7 @@ def test_digits_fits_an_esp32_with_the_stated_budgets(digits):
 
 
 def test_latency_and_energy_arithmetic(digits):
-    f = bs.simulate(digits, "STM32L4R5")
+    f = bs.run_board(digits, "STM32L4R5")
     est = bs.estimate(bs.footprint(digits).work, "cortex-m4f", "tflm-reference", 120)
     assert f.latency_ms == est.latency_ms == pytest.approx(sum(est.op_ms))
     assert f.cycles_per_mac == pytest.approx(f.latency_ms * 120e3 / 23_680)  # effective: all cycles / all MACs
@@ -55,7 +55,7 @@ def test_latency_and_energy_arithmetic(digits):
 
 def test_each_operator_is_costed_by_its_type(digits):
     m = bs.latency_model()
-    f = bs.simulate(digits, "STM32U575")
+    f = bs.run_board(digits, "STM32U575")
     per_mac = m.per_mac[("cortex-m33", "tflm-optimized")]
     for row, op in zip(f.layers, bs.footprint(digits).work, strict=True):
         cycles = op.macs * (per_mac + (m.fully_connected["tflm-optimized"] if op.kind == "FULLY_CONNECTED" else 0))
@@ -66,14 +66,14 @@ def test_each_operator_is_costed_by_its_type(digits):
 
 
 def test_a_latency_comes_with_its_error_band(digits):
-    f = bs.simulate(digits, "STM32L4R5")
+    f = bs.run_board(digits, "STM32L4R5")
     band, note = bs.error_band("cortex-m4f", "tflm-reference")
     assert f.latency_error_pct == band and f.latency_band_note == note
     errors = [abs(r["error %"]) for r in bs.loo_table() if r["kernels"] == "tflm-reference"]
     assert band == pytest.approx(float(np.median(errors)), abs=0.06)
     assert "all from one board, the Nucleo-L4R5ZI M4F" in note
     assert f"typically within \u00b1{band:.0f} %" in f.summary()
-    esp = bs.simulate(digits, "ESP32")
+    esp = bs.run_board(digits, "ESP32")
     assert esp.latency_ms > 0 and esp.latency_error_pct is None
     assert "rests on one published row (ESP32 240MHz, person_detection)" in esp.summary()
 
@@ -81,7 +81,7 @@ def test_a_latency_comes_with_its_error_band(digits):
 def test_a_board_without_published_rows_gets_no_latency_but_one_sentence(digits):
     sentence = ("No published latency for a cortex-m4f core with tflm-optimized kernels, so no estimate (the "
                 "simulator does not extrapolate): this core has published rows with tflm-reference and vendor kernels.")
-    f = bs.simulate(digits, "nRF52840")
+    f = bs.run_board(digits, "nRF52840")
     assert f.fits and f.latency_ms is None and f.energy_uj is None
     assert f.calibration_note == sentence and f"latency: {sentence}" in f.summary()
     with pytest.raises(CourseError) as err:
@@ -91,7 +91,7 @@ def test_a_board_without_published_rows_gets_no_latency_but_one_sentence(digits)
         f.battery_days(60)
     row = next(r for r in bs.fit_table(digits) if r["board"] == "nRF52840")
     assert row["latency ms"] is None and row["typical error"] == "no published row"
-    assert bs.simulate(digits, "nRF52840", kernels="vendor").latency_ms > 0  # its core has vendor rows
+    assert bs.run_board(digits, "nRF52840", kernels="vendor").latency_ms > 0  # its core has vendor rows
 
 
 def test_the_one_number_model_stays_as_the_baseline():
@@ -101,7 +101,7 @@ def test_the_one_number_model_stays_as_the_baseline():
 
 
 def test_battery_life_formula(digits):
-    f = bs.simulate(digits, "STM32L4R5")
+    f = bs.run_board(digits, "STM32L4R5")
     rate = 3600  # one inference a second
     avg_mw = f.energy_uj * 1e-3 + f.board.sleep_mw * (1 - f.latency_ms * 1e-3)
     mah, volts = bs.cited_battery()
@@ -113,7 +113,7 @@ def test_battery_life_formula(digits):
 
 
 def test_an_8_bit_board_does_not_fit_and_says_why(digits):
-    f = bs.simulate(digits, "ATmega328P")
+    f = bs.run_board(digits, "ATmega328P")
     assert not f.fits
     assert any("32-bit core" in r for r in f.reasons)
     assert any("SRAM" in r for r in f.reasons)
@@ -121,26 +121,26 @@ def test_an_8_bit_board_does_not_fit_and_says_why(digits):
 
 
 def test_sram_overflow_names_the_largest_tensor_and_a_board_that_fits(wide_model):
-    small = bs.simulate(wide_model, "nRF52840")
+    small = bs.run_board(wide_model, "nRF52840")
     assert not small.fits
     assert any("KiB of SRAM, the nRF52840 has 256 KiB" in r for r in small.reasons)
     assert any("294,912-byte output of layer 0, CONV_2D" in c for c in small.changes)
-    big = bs.simulate(wide_model, "STM32H7A3")
+    big = bs.run_board(wide_model, "STM32H7A3")
     assert big.fits, big.reasons
     suggested = small.changes[0].split("e.g. the ")[1].split(" ")[0]
-    assert bs.simulate(wide_model, suggested).fits
+    assert bs.run_board(wide_model, suggested).fits
 
 
 def test_a_deadline_can_be_missed(digits):
-    f = bs.simulate(digits, "STM32L4R5", deadline_ms=0.01)
+    f = bs.run_board(digits, "STM32L4R5", deadline_ms=0.01)
     assert not f.fits and any("deadline" in r for r in f.reasons)
-    unknown = bs.simulate(digits, "RP2040", deadline_ms=1000)  # no published row: the deadline is not assumed met
+    unknown = bs.run_board(digits, "RP2040", deadline_ms=1000)  # no published row: the deadline is not assumed met
     assert not unknown.fits and any("cannot be checked" in r for r in unknown.reasons)
 
 
 def test_unknown_board_lists_the_known_ones(digits):
     with pytest.raises(CourseError) as err:
-        bs.simulate(digits, "Arduino Mega 9000")
+        bs.run_board(digits, "Arduino Mega 9000")
     message = str(err.value)
     assert message.startswith("Unknown board 'Arduino Mega 9000': choose one of")
     for name in names():
@@ -149,7 +149,7 @@ def test_unknown_board_lists_the_known_ones(digits):
 
 def test_bigger_devices_are_not_simulated_as_microcontrollers(digits):
     with pytest.raises(CourseError, match="models microcontrollers; the Jetson Nano is a edge-gpu"):
-        bs.simulate(digits, "Jetson Nano")
+        bs.run_board(digits, "Jetson Nano")
 
 
 def test_float_model_gets_an_int8_advice():
@@ -158,7 +158,7 @@ def test_float_model_gets_an_int8_advice():
     from utils.convert import convert
 
     inputs = keras.Input((16,), batch_size=1)
-    f = bs.simulate(convert(keras.Model(inputs, keras.layers.Dense(4)(inputs)), "float32"), "ESP32")
+    f = bs.run_board(convert(keras.Model(inputs, keras.layers.Dense(4)(inputs)), "float32"), "ESP32")
     assert not f.fits and any("int8" in c for c in f.changes)
 
 

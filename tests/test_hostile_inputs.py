@@ -260,7 +260,7 @@ def test_an_empty_batch_is_one_sentence():
 )
 def test_simulate_refuses_a_deadline_that_is_not_positive_and_finite(deadline, shown):
     refused(
-        lambda: board_sim.simulate(AD, "ESP32", deadline_ms=deadline),
+        lambda: board_sim.run_board(AD, "ESP32", deadline_ms=deadline),
         f"deadline_ms must be a finite number above zero, got {shown}.",
     )
 
@@ -268,18 +268,18 @@ def test_simulate_refuses_a_deadline_that_is_not_positive_and_finite(deadline, s
 @pytest.mark.parametrize("deadline, shown", [("5", "'5'"), (True, "True"), ([5], "[5]")])
 def test_simulate_refuses_a_deadline_that_is_not_a_number(deadline, shown):
     refused(
-        lambda: board_sim.simulate(AD, "ESP32", deadline_ms=deadline),
+        lambda: board_sim.run_board(AD, "ESP32", deadline_ms=deadline),
         f"deadline_ms must be a number, got {shown}.",
     )
 
 
 def test_simulate_checks_kernels_and_battery_arguments():
     refused(
-        lambda: board_sim.simulate(AD, "ESP32", kernels="fast"),
+        lambda: board_sim.run_board(AD, "ESP32", kernels="fast"),
         "kernels must be one of tflm-optimized, tflm-reference, vendor (or None for the board's default), "
         "got 'fast'.",
     )
-    fit = board_sim.simulate(AD, "STM32L4R5", deadline_ms=1e6)
+    fit = board_sim.run_board(AD, "STM32L4R5", deadline_ms=1e6)
     assert fit.fits
     refused(lambda: fit.battery_days(0), "inferences_per_hour must be a finite number above zero, got 0.")
     refused(
@@ -305,14 +305,14 @@ def test_a_hybrid_model_is_named_as_such_not_blamed_on_the_arena(keras_models):
     refused(lambda: tflm.arena_report(hybrid), sentence)
     refused(lambda: tflm.fits_in(hybrid, 100_000), sentence)
     refused(lambda: tflm.run(hybrid, np.zeros((1, 64), np.float32)), sentence)
-    refused(lambda: board_sim.simulate(hybrid, "ESP32"), sentence)
+    refused(lambda: board_sim.run_board(hybrid, "ESP32"), sentence)
 
 
 # ----------------------------------------------------------------------------- 7. a float32 model on a board
 
 
 def test_a_float32_model_gets_no_int8_latency_or_energy(keras_models):
-    fit = board_sim.simulate(keras_models["float32"], "STM32L4R5")
+    fit = board_sim.run_board(keras_models["float32"], "STM32L4R5")
     assert fit.latency_ms is None and fit.energy_uj is None and not fit.fits
     assert any("cycle figures are for int8 kernels" in r for r in fit.reasons)
     assert all("estimated ms" not in row for row in fit.layers)
@@ -458,7 +458,7 @@ HOSTILE = st.one_of(
 
 
 def _fit():
-    return board_sim.simulate(AD, "STM32L4R5")
+    return board_sim.run_board(AD, "STM32L4R5")
 
 
 # name -> (helper, valid arguments): each argument is replaced by a hostile value at random.
@@ -511,7 +511,7 @@ HELPERS = {
     "board_sim.measured_power_mw": (board_sim.measured_power_mw, ("STM32L4R5",)),
     "board_sim.loo_table": (board_sim.loo_table, (True,)),
     "board_sim.loo_error": (board_sim.loo_error, (False,)),
-    "board_sim.simulate": (lambda b, k, d: board_sim.simulate(AD, b, k, d), ("ESP32", None, 50.0)),
+    "board_sim.run_board": (lambda b, k, d: board_sim.run_board(AD, b, k, d), ("ESP32", None, 50.0)),
     "board_sim.fit_table": (lambda d: board_sim.fit_table(AD, d), (50.0,)),
     "board_sim.footprint": (board_sim.footprint, (str(AD),)),
     "board_sim.Fit.battery_days": (lambda n, mah, v: _fit().battery_days(n, mah, v), (60, 2500.0, 3.0)),

@@ -148,7 +148,7 @@ def test_held_out_errors_come_from_the_function_simulate_calls(monkeypatch):
         return real(work, core, kernels, clock_mhz, left_out, model)
 
     monkeypatch.setattr(bs, "estimate", spy)
-    bs.simulate(int8_model("digits"), "STM32L4R5")
+    bs.run_board(int8_model("digits"), "STM32L4R5")
     assert ("cortex-m4f", "tflm-reference", frozenset(), "per-operator") in calls
     bs._heldout.cache_clear()
     before = len(calls)

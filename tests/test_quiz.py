@@ -510,11 +510,11 @@ def test_wrong_ids_and_types_are_one_sentence(bank_dir):
 def test_grade_rejects_answers_of_the_wrong_shape():
     single, multi, _num, pred = BANK["questions"]
     with pytest.raises(CourseError, match="one option index from 0 to 3"):
-        Q.grade(single, 4)
+        B.grade(single, 4)
     with pytest.raises(CourseError, match="option indices from 0 to 3"):
-        Q.grade(multi, [0, 7])
+        B.grade(multi, [0, 7])
     with pytest.raises(CourseError, match="predict question"):
-        Q.grade(pred, 0)
+        B.grade(pred, 0)
 
 
 @pytest.mark.parametrize(
@@ -523,14 +523,14 @@ def test_grade_rejects_answers_of_the_wrong_shape():
      ("\u22123.5", -3.5), ("2e6", 2e6), (".5", 0.5), ("about 7 ms", 7.0), ("", None), ("none", None), (4, 4.0)],
 )
 def test_parse_number(text, value):
-    assert Q.parse_number(text) == value
+    assert B.parse_number(text) == value
 
 
 def test_within_tolerance_counts_the_edge_despite_float_rounding():
     assert 1.1 - 1.0 > 0.1  # the float arithmetic the slack exists for
-    assert Q.within_tolerance(1.1, 1.0, 0.1) and Q.within_tolerance(0.9, 1.0, 0.1)
-    assert not Q.within_tolerance(1.1001, 1.0, 0.1) and not Q.within_tolerance(22.1001, 21.6, 0.5)
-    assert Q.within_tolerance(4, 4, 0) and not Q.within_tolerance(4.01, 4, 0)
+    assert B.within_tolerance(1.1, 1.0, 0.1) and B.within_tolerance(0.9, 1.0, 0.1)
+    assert not B.within_tolerance(1.1001, 1.0, 0.1) and not B.within_tolerance(22.1001, 21.6, 0.5)
+    assert B.within_tolerance(4, 4, 0) and not B.within_tolerance(4.01, 4, 0)
 
 
 # ---------------------------------------------------------------- the real banks --------------------

@@ -23,7 +23,6 @@ from pathlib import Path
 
 import pytest
 
-from utils import quiz as Q
 from utils import quiz_bank as B
 from utils.errors import CourseError
 
@@ -51,7 +50,7 @@ def test_there_are_banks():
 @pytest.mark.parametrize("path", BANKS, ids=lambda p: p.name)
 def test_bank_follows_the_schema(path):
     assert re.fullmatch(r"\d\d\.json", path.name), f"{path.name}: banks are named NN.json"
-    Q.validate_bank(_load(path), path.name)
+    B.validate_bank(_load(path), path.name)
 
 
 @pytest.mark.parametrize("path", BANKS, ids=lambda p: p.name)
@@ -352,9 +351,9 @@ def test_notebook_calls_name_questions_that_exist(nb_path):
     for func, ident in calls:
         if func == "quiz":
             assert ident == nid, f"{nb_path.name} ends with quiz({ident!r}); it should be quiz({nid!r})"
-            Q.load_bank(ident)
+            B.load_questions(ident)
             continue
-        q = Q.question(ident)
+        q = B.question(ident)
         assert q["type"] == "predict", f"{nb_path.name}: {func}({ident!r}) needs a predict question"
     predicted = [i for f, i in calls if f == "predict"]
     revealed = [i for f, i in calls if f == "reveal"]
@@ -406,7 +405,7 @@ def test_schema_errors_name_the_file_and_the_question(change, message):
     q = {**GOOD, **change}
     q = {k: v for k, v in q.items() if v is not None}
     with pytest.raises(CourseError) as err:
-        Q.validate_bank(_bank(q), "05.json")
+        B.validate_bank(_bank(q), "05.json")
     text = str(err.value)
     assert text.startswith("05.json, question '05.ok'") and message in text
 
@@ -425,7 +424,7 @@ def test_schema_errors_name_the_file_and_the_question(change, message):
 def test_numeric_schema_errors(numeric, message):
     q = {"id": "05.num", "type": "numeric", "prompt": "P?", "explanation": "E.", **numeric}
     with pytest.raises(CourseError, match=re.escape(message)) as err:
-        Q.validate_bank(_bank(q), "05.json")
+        B.validate_bank(_bank(q), "05.json")
     assert str(err.value).startswith("05.json, question '05.num'")
 
 
@@ -447,5 +446,5 @@ def test_numeric_schema_errors(numeric, message):
 )
 def test_bank_level_errors(bank, message):
     with pytest.raises(CourseError) as err:
-        Q.validate_bank(bank, "05.json")
+        B.validate_bank(bank, "05.json")
     assert message in str(err.value)

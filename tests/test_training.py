@@ -103,7 +103,7 @@ def test_fixed_batch_keeps_weights_and_converts_to_tflm_ops(edge):
     one = training.fixed_batch(edge)
     assert one.input_shape == (1, 8, 8, 1)
     x, _ = training.test_split()
-    np.testing.assert_allclose(training.predict(one, x[:5]), training.predict(edge, x[:5]), atol=1e-6)
+    np.testing.assert_allclose(training.model_outputs(one, x[:5]), training.model_outputs(edge, x[:5]), atol=1e-6)
     flat = tf.lite.TFLiteConverter.from_keras_model(one).convert()
     ops = {op["op_name"] for op in Interpreter(model_content=flat)._get_ops_details()}
     assert ops <= TFLM_OPS, ops - TFLM_OPS
@@ -120,10 +120,10 @@ def test_bad_inputs_are_one_sentence():
         training.evaluate("model.keras")
     with pytest.raises(CourseError, match=r"expects inputs of shape \(8, 8, 1\) but basic_motions has \(100, 6\)"):
         training.train(training.build_model(), "basic_motions")
-    with pytest.raises(CourseError, match=r"predict needs a Keras model"):
-        training.predict("model.keras", np.zeros((1, 8, 8, 1)))
+    with pytest.raises(CourseError, match=r"model_outputs needs a Keras model"):
+        training.model_outputs("model.keras", np.zeros((1, 8, 8, 1)))
     with pytest.raises(CourseError, match=r"samples of shape \(8, 8, 1\), got an array of shape \(2, 3\)"):
-        training.predict(training.build_model(), np.zeros((2, 3)))
+        training.model_outputs(training.build_model(), np.zeros((2, 3)))
 
 
 def test_progress_prints_when_not_in_a_notebook(capsys):

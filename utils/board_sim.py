@@ -1,6 +1,6 @@
 """Will this model fit on that board, how fast will it run, and how long will the battery last?
 
-``simulate(tflite, "ESP32")`` returns a :class:`Fit`: flash needed (model bytes + the TFLite
+``run_board(tflite, "ESP32")`` returns a :class:`Fit`: flash needed (model bytes + the TFLite
 Micro runtime's code), SRAM needed (the arena TFLite Micro reports + the input/output buffers +
 a stack allowance), the latency of each operator read from the .tflite, latency and energy per
 inference with the error band of the estimate, battery life at a duty cycle, and a verdict with the
@@ -19,7 +19,7 @@ Each (core class, kernels) pair has its own cycles per MAC. What four benchmarks
 separate is shared: the extra cycles of a depthwise or a fully connected MAC per kernel class, the
 cycles per moved byte by every class, the cost of one operator call per runtime (TFLite Micro or a
 vendor engine). Non-negative least squares on relative errors fits it (numpy only, deterministic).
-``estimate()`` is the one predictor: ``simulate`` calls it with every published row, ``heldout_table``
+``estimate()`` is the one predictor: ``run_board`` calls it with every published row, ``heldout_table``
 with one benchmark's row (or one device's rows) left out, so the held-out errors are the simulator's
 own. A latency comes with the held-out error of its class; a pair with no published row gets none.
 ``cycles_per_mac()`` keeps the one-number model it replaced (mean cycles per MAC of a class) as the
@@ -289,7 +289,7 @@ def _fit(left_out: frozenset = frozenset()) -> LatencyModel:
 
 
 def latency_model() -> LatencyModel:
-    """The per-operator model fitted on every published row: the one simulate uses."""
+    """The per-operator model fitted on every published row: the one run_board uses."""
     return _fit()
 
 
@@ -308,7 +308,7 @@ def estimate(work, core: str, kernels: str, clock_mhz: float, left_out: frozense
              model: str = "per-operator") -> Estimate:
     """Latency of ``work`` (OpWork per operator) on a ``core`` class with ``kernels`` at ``clock_mhz``.
 
-    The one predictor of the simulator: ``simulate`` calls it with every published row, the held-out
+    The one predictor of the simulator: ``run_board`` calls it with every published row, the held-out
     checks with ``left_out`` (indices into ``results()``) removed from the fit. ``model`` is
     'per-operator' or 'one-number' (the mean cycles per MAC of the class: the baseline).
     """
@@ -420,7 +420,7 @@ def loo_error(tflm_only: bool = True) -> float:
 
 
 def error_band(core: str, kernels: str) -> tuple[float | None, str]:
-    """(median held-out error %, what it rests on) for a (core class, kernels) pair: the band simulate quotes."""
+    """(median held-out error %, what it rests on) for a (core class, kernels) pair: the band run_board quotes."""
     require(isinstance(core, str) and isinstance(kernels, str),
             f"core and kernels must be names such as 'cortex-m4f' and 'tflm-reference', got {shown(core)}, {shown(kernels)}.")
     pairs = [(r, est) for r, est in _heldout("benchmark", "per-operator")
@@ -626,7 +626,7 @@ def _suggest(need_flash: int, need_sram: int, exclude: str) -> str:
     return f"a board with enough memory, e.g. the {best.name} ({best.ram_kb:,.0f} KiB SRAM, {best.flash_kb:,.0f} KiB flash)"
 
 
-def simulate(tflite, board, kernels: str | None = None, deadline_ms: float | None = None) -> Fit:
+def run_board(tflite, board, kernels: str | None = None, deadline_ms: float | None = None) -> Fit:
     """Fit, latency, energy and a verdict for the .tflite ``tflite`` on catalog board ``board``."""
     d = _board(board)
     if d.kind != "mcu":
@@ -709,7 +709,7 @@ def fit_table(tflite, deadline_ms: float | None = None) -> Table:
     for d in catalog():
         if d.kind != "mcu":
             continue
-        f = simulate(tflite, d, deadline_ms=deadline_ms)
+        f = run_board(tflite, d, deadline_ms=deadline_ms)
         rows.append({"board": d.name, "fits": "yes" if f.fits else "no",
                      "flash KiB": f"{f.flash_needed / 1024:,.1f} / {d.flash_kb:,.0f}",
                      "SRAM KiB": f"{f.sram_needed / 1024:,.1f} / {d.ram_kb:,.0f}",
@@ -732,7 +732,7 @@ def fit_view(tflite, deadline_ms: float | None = None):
     out = widgets.HTML()
 
     def redraw(*_):
-        f = simulate(tflite, board.value, deadline_ms=deadline_ms)
+        f = run_board(tflite, board.value, deadline_ms=deadline_ms)
         try:
             mah, volts = cited_battery()
             battery = (f"Battery ({mah:,.0f} mAh at {volts:g} V, {rate.value} inferences/hour): "

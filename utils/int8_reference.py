@@ -388,12 +388,6 @@ def run_model(model, x: np.ndarray, runtime: str = "tflm") -> dict:
     return values
 
 
-def predict(model, x: np.ndarray, runtime: str = "tflm") -> np.ndarray:
-    """Only the model's int8 output for a batch of int8 inputs."""
-    m = _parse(model)
-    return run_model(m, x, runtime)[m.outputs[0]]
-
-
 def requant_table(model):
     """One row per layer with weights: real multiplier M, its fixed-point qm and shift (first channel)."""
     from utils.tables import Table

@@ -38,27 +38,10 @@ from utils import numbers, style
 from utils.course import NOTEBOOKS
 from utils.display import display_with_static_copy
 from utils.errors import CourseError
-from utils.quiz_bank import (
-    LETTERS,
-    TYPES,
-    Grade,
-    bank_path,
-    grade,
-    load_bank,
-    options,
-    parse_number,
-    question,
-    shuffled,
-    validate_bank,
-    validate_question,
-    within_tolerance,
-)
+from utils.quiz_bank import LETTERS, Grade, grade, load_questions, options, question, shuffled
 
-# Re-exported: the bank functions were defined here before utils.quiz_bank held them.
-__all__ = ["CSS", "LETTERS", "REVEAL_AFTER", "TYPES", "Card", "Grade", "Prediction", "Quiz", "bank_path", "grade",
-           "load_bank", "make_quiz", "options", "parse_number", "predict", "question", "quiz", "reveal",
-           "reveal_html", "shuffled", "static_html", "static_text", "validate_bank", "validate_question",
-           "within_tolerance"]
+__all__ = ["CSS", "REVEAL_AFTER", "Card", "Prediction", "Quiz", "make_quiz", "predict", "quiz", "reveal",
+           "reveal_html", "static_html", "static_text"]
 
 CHECK, CROSS = "\u2714", "\u2718"
 # The second miss of a question shows its full answer, so nobody stays stuck; a question whose answer
@@ -386,7 +369,7 @@ class Quiz:
 
         from utils import progress
 
-        self.bank = load_bank(notebook)
+        self.bank = load_questions(notebook)
         self.notebook = notebook
         self.pass_mark = float(self.bank["pass_mark"])
         qs = [q for q in self.bank["questions"] if q["type"] != "predict"]

@@ -3,7 +3,7 @@
 The banks are ``data/quizzes/NN.json`` (schema in CONTRIBUTING.md, "Question banks", and
 ``data/quizzes/README.md``). This module holds everything about a bank that needs no widget:
 
-- ``load_bank("05")`` / ``question("05.why-fixed-batch")``: read and validate (``validate_bank``);
+- ``load_questions("05")`` / ``question("05.why-fixed-batch")``: read and validate (``validate_bank``);
 - ``option_order`` / ``shuffled``: the order in which one learner sees a question's options. It is
   derived from the learner's random id (``utils.progress.learner_id()``), the question id and the
   attempt number, so it is the same after a restart, differs between learners and changes on Retry.
@@ -164,7 +164,7 @@ def bank_path(notebook: str) -> Path:
     return _bank_dir() / f"{notebook}.json"
 
 
-def load_bank(notebook: str) -> dict:
+def load_questions(notebook: str) -> dict:
     """The validated question bank of ``notebook`` (read fresh each time, so edits show at once)."""
     path = bank_path(notebook)
     if not path.is_file():
@@ -180,7 +180,7 @@ def question(qid: str) -> dict:
     """One question by its id ('NN.slug')."""
     if not isinstance(qid, str) or not _ID.match(qid):
         raise CourseError(f"Question id {qid!r} should look like '02.camera-gb'.")
-    bank = load_bank(qid[:2])
+    bank = load_questions(qid[:2])
     for q in bank["questions"]:
         if q["id"] == qid:
             return q

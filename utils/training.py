@@ -243,14 +243,14 @@ def evaluate(model, name: str = "digits") -> float:
         raise CourseError(f"evaluate needs a Keras model, not {type(model).__name__}.")
     if tuple(model.input_shape[1:]) != tuple(x.shape[1:]):
         raise CourseError(f"The model expects inputs of shape {model.input_shape[1:]}, not {name}'s {x.shape[1:]}.")
-    return float(np.mean(np.argmax(predict(model, x), axis=-1) == y))
+    return float(np.mean(np.argmax(model_outputs(model, x), axis=-1) == y))
 
 
-def predict(model, x: np.ndarray) -> np.ndarray:
+def model_outputs(model, x: np.ndarray) -> np.ndarray:
     """``model``'s outputs for every row of ``x``, in batches the model accepts (eager: no retracing)."""
     keras = _keras()
     if not isinstance(model, keras.Model):
-        raise CourseError(f"predict needs a Keras model, not {type(model).__name__}.")
+        raise CourseError(f"model_outputs needs a Keras model, not {type(model).__name__}.")
     x = np.asarray(x, dtype=np.float32) if not hasattr(x, "shape") else x
     expected = tuple(model.input_shape[1:])
     got = tuple(x.shape[1:])
