@@ -1,5 +1,6 @@
 """Export for a real board: an `xxd -i` compatible C array, a header, and a sketch with exactly the model's ops."""
 
+import re
 import shutil
 import subprocess
 
@@ -8,6 +9,12 @@ import pytest
 from utils import export, tflm
 from utils.errors import CourseError
 from utils.tflite_model import read_model
+
+
+def parse_c_array(source: str) -> bytes:
+    """The bytes back from a C array written by export.c_array (or by ``xxd -i``)."""
+    found = re.findall(r"0x([0-9a-fA-F]{2})", source.split("{", 1)[-1].split("}", 1)[0])
+    return bytes(int(h, 16) for h in found)
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +30,7 @@ def test_c_array_format(digits):
     assert lines[0] == "unsigned char g_model[] = {"
     assert lines[1] == "  0x" + ", 0x".join(f"{b:02x}" for b in digits[:12]) + ","
     assert lines[-2] == "};" and lines[-1] == f"unsigned int g_model_len = {len(digits)};"
-    assert export.parse_c_array(full) == digits
+    assert parse_c_array(full) == digits
 
 
 @pytest.mark.skipif(shutil.which("xxd") is None, reason="xxd is not installed")
@@ -57,7 +64,7 @@ def test_write_project(digits, tmp_path):
     assert paths["sketch"].name == "digits_model.ino" and paths["sketch"].parent.name == "digits_model"
     header = paths["header"].read_text()
     assert "alignas(16) const unsigned char digits_model[]" in header
-    assert export.parse_c_array(header) == digits
+    assert parse_c_array(header) == digits
     assert '#include "digits_model_data.h"' in paths["sketch"].read_text()
 
 

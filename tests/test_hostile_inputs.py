@@ -510,7 +510,6 @@ HELPERS = {
     "board_sim.cycles_per_mac": (board_sim.cycles_per_mac, ("STM32L4R5", "tflm-reference")),
     "board_sim.measured_power_mw": (board_sim.measured_power_mw, ("STM32L4R5",)),
     "board_sim.loo_table": (board_sim.loo_table, (True,)),
-    "board_sim.loo_error": (board_sim.loo_error, (False,)),
     "board_sim.run_board": (lambda b, k, d: board_sim.run_board(AD, b, k, d), ("ESP32", None, 50.0)),
     "board_sim.fit_table": (lambda d: board_sim.fit_table(AD, d), (50.0,)),
     "board_sim.footprint": (board_sim.footprint, (str(AD),)),

@@ -414,11 +414,6 @@ def loo_table(tflm_only: bool = False) -> Table:
     return heldout_table("benchmark", "per-operator", _flag(tflm_only, "tflm_only"))
 
 
-def loo_error(tflm_only: bool = True) -> float:
-    """Median absolute leave-one-benchmark-out latency error of the simulator's model, percent."""
-    return heldout_errors("benchmark", "per-operator", "tflm" if _flag(tflm_only, "tflm_only") else "all")["median"]
-
-
 def error_band(core: str, kernels: str) -> tuple[float | None, str]:
     """(median held-out error %, what it rests on) for a (core class, kernels) pair: the band run_board quotes."""
     require(isinstance(core, str) and isinstance(kernels, str),

@@ -7,9 +7,6 @@ fixed, seeded train/test split, so every lesson sees the same held-out test set.
 file's provenance, licence and checksum sit beside it in ``data/<name>/README.md``;
 ``REGISTRY`` holds the same checksums and ``load`` refuses a file that does not match them.
 
-MNIST (70,000 28x28 digits: 60,000 for training, 10,000 for testing) is an optional download:
-``download("mnist")`` fetches it once into the artefact folder and ``load("mnist")`` reads it
-from there. No lesson or test needs it.
 Defined for lesson 05; lessons 06-08 reuse it.
 """
 
@@ -40,7 +37,6 @@ class Entry:
     title: str
     licence: str
     citation: str
-    shipped: bool = True
     url: str = ""
 
 
@@ -67,16 +63,6 @@ REGISTRY: dict[str, Entry] = {
         citation="A. Bagnall, H. A. Dau, J. Lines, M. Flynn, J. Large, A. Bostrom, P. Southam and "
         "E. Keogh (2018). The UEA multivariate time series classification archive, 2018. arXiv:1811.00075",
         url="https://timeseriesclassification.com/description.php?Dataset=BasicMotions",
-    ),
-    "mnist": Entry(
-        name="mnist",
-        folder="",
-        files={"mnist.npz": "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"},
-        title="MNIST handwritten digits (28x28, 60,000 + 10,000), optional download",
-        licence="CC BY-SA 3.0 (Y. LeCun and C. Cortes)",
-        citation="Y. LeCun, C. Cortes and C. J. C. Burges. The MNIST database of handwritten digits.",
-        shipped=False,
-        url="https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz",
     ),
 }
 
@@ -205,29 +191,8 @@ def _source(entry: Entry) -> str:
     return f"{entry.title}. {entry.citation}. Licence: {entry.licence}."
 
 
-def _mnist_path() -> Path:
-    from utils.artefacts import artefact_path
-
-    return artefact_path("mnist.npz")
-
-
-def _load_mnist(entry: Entry) -> Dataset:
-    path = _mnist_path()
-    if not path.is_file():
-        raise CourseError(
-            "MNIST is not on this machine: run utils.datasets.download('mnist') once with internet "
-            "(about 11 MB), or use load('digits'), which ships with the course."
-        )
-    verify(path, entry.files["mnist.npz"])
-    with np.load(path, allow_pickle=False) as f:
-        xs = [(f[k].astype(np.float32) / 255.0)[..., None] for k in ("x_train", "x_test")]
-        ys = [f[k].astype(np.int32) for k in ("y_train", "y_test")]
-    arrays = _readonly(xs[0], ys[0], xs[1], ys[1])
-    return Dataset("mnist", *arrays, tuple(str(d) for d in range(10)), (28, 28, 1), _source(entry))
-
-
 def load(name: str) -> Dataset:
-    """The dataset ``name`` ('digits', 'basic_motions', or 'mnist' once downloaded), checksum-verified.
+    """The dataset ``name`` ('digits' or 'basic_motions'), checksum-verified.
 
     digits: x (N, 8, 8, 1) float32 in [0, 1]; 1,438 train / 359 test, stratified, fixed split.
     basic_motions: x (N, 100, 6) float32 (time steps x [acc x, y, z, gyro x, y, z]); 40 / 40.
@@ -238,34 +203,5 @@ def load(name: str) -> Dataset:
 @cache
 def _load_cached(name: str) -> Dataset:
     entry = REGISTRY[name]
-    if not entry.shipped:
-        return _load_mnist(entry)
     folder = data_dir() / entry.folder
     return {"digits": _load_digits, "basic_motions": _load_basic_motions}[name](folder, entry)
-
-
-def download(name: str = "mnist") -> Path:
-    """Fetch an optional larger dataset (only 'mnist') into the artefact folder; needs internet."""
-    entry = _entry(name)
-    if entry.shipped:
-        raise CourseError(f"Dataset {name!r} ships with the course: call load({name!r}), nothing to download.")
-    path = _mnist_path()
-    if path.is_file() and sha256(path) == entry.files["mnist.npz"]:
-        return path
-    import urllib.error
-    import urllib.request
-
-    partial = path.with_suffix(".part")
-    try:
-        with urllib.request.urlopen(entry.url, timeout=20) as response, open(partial, "wb") as out:
-            while block := response.read(1 << 20):
-                out.write(block)
-    except (urllib.error.URLError, OSError, TimeoutError):
-        partial.unlink(missing_ok=True)
-        raise CourseError(
-            f"Could not download {name} from {entry.url} (no internet?): connect and retry, "
-            "or use load('digits'), which ships with the course."
-        ) from None
-    partial.replace(path)
-    _load_cached.cache_clear()
-    return verify(path, entry.files["mnist.npz"])

@@ -39,12 +39,6 @@ def c_array(tflite, name: str = "g_model") -> str:
     return f"unsigned char {name}[] = {{\n{body}\n}};\nunsigned int {name}_len = {len(data)};\n"
 
 
-def parse_c_array(source: str) -> bytes:
-    """The bytes back from a C array written by :func:`c_array` (or by ``xxd -i``)."""
-    found = re.findall(r"0x([0-9a-fA-F]{2})", source.split("{", 1)[-1].split("}", 1)[0])
-    return bytes(int(h, 16) for h in found)
-
-
 def resolver_calls(tflite) -> list[str]:
     """The ``resolver.AddXxx()`` calls for exactly the model's operators (TFLite Micro's method names)."""
     calls = []

@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import difflib
 import html
-import json
 import re
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 from utils.course import NOTEBOOKS
 from utils.errors import CourseError
-from utils.paths import find_root, read_json
+from utils.paths import read_json
 
 # The terms the seed's own glossary defines: the course must keep all of them.
 SEED_TERMS = ("Edge AI", "Cloud AI", "Latency", "TinyML", "Quantization", "Inference")
@@ -65,27 +63,6 @@ def notebook_file(notebook: str) -> str:
         if nid == notebook:
             return f"{stem}.ipynb"
     raise CourseError(f"Unknown notebook id {notebook!r}: use one of 00-08.")
-
-
-def headings(notebook: str) -> list[str]:
-    """The markdown heading texts of ``notebook`` (every level), read from the .ipynb file."""
-    path = find_root(Path(__file__).parent) / "notebooks" / notebook_file(notebook)
-    if not path.is_file():
-        return []
-    nb = json.loads(path.read_text(encoding="utf-8"))
-    found = []
-    for cell in nb.get("cells", []):
-        if cell.get("cell_type") != "markdown":
-            continue
-        source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
-        in_code = False
-        for line in source.splitlines():
-            if line.lstrip().startswith("```"):
-                in_code = not in_code  # a '#' inside a fenced code block is not a heading
-            m = None if in_code else re.match(r"^#{1,6}\s+(.*?)\s*#*\s*$", line)
-            if m:
-                found.append(m.group(1))
-    return found
 
 
 def plain(heading: str) -> str:

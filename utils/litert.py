@@ -220,8 +220,3 @@ def tensor_data(model, index: int) -> np.ndarray:
     if rows[index]["kind"] != "constant":
         raise CourseError(f"Tensor {index} is an {rows[index]['kind']}, computed while the model runs: only constants hold stored values.")
     return interp.get_tensor(index).copy()
-
-
-def constant_bytes(model, dtype: str | None = None) -> int:
-    """Bytes of the constants (weights, biases) stored in the model, optionally of one dtype only."""
-    return sum(r["bytes"] for r in tensors(model) if r["kind"] == "constant" and (dtype is None or r["dtype"] == dtype))

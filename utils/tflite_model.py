@@ -136,13 +136,6 @@ class TFLiteModel:
         """Bytes of constant tensors (weights and biases)."""
         return sum(t.nbytes for t in self.tensors if t.data is not None)
 
-    def macs_by_kind(self) -> dict:
-        out = {}
-        for op in self.ops:
-            if op.macs:
-                out[op.kind] = out.get(op.kind, 0) + op.macs
-        return out
-
     def peak_activation_bytes(self) -> int:
         """Largest sum of live activation bytes at any op (a lower bound of TFLM's arena head)."""
         last_use = {}
