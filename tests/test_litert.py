@@ -43,7 +43,7 @@ def test_load_accepts_bytes_and_paths(tiny, tmp_path):
         (b"definitely not a model", "not a TensorFlow Lite model"),
         (b"", "not a TensorFlow Lite model"),
         ("/no/such/file.tflite", "No model file"),
-        (12345, "Expected .tflite bytes"),
+        (12345, "A .tflite model is given as its bytes, its file path or a parsed TFLiteModel"),
     ],
 )
 def test_load_rejects_non_models_in_one_sentence(source, words):

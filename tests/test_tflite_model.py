@@ -64,7 +64,7 @@ def test_a_text_file_and_a_missing_path(tmp_path):
         read_model(f)
     with pytest.raises(CourseError, match="No model file"):
         read_model(tmp_path / "missing.tflite")
-    with pytest.raises(CourseError, match="Expected .tflite bytes or a file path"):
+    with pytest.raises(CourseError, match="A .tflite model is given as its bytes, its file path or a parsed TFLiteModel"):
         read_model(42)
 
 
@@ -90,3 +90,55 @@ def test_require_int8_on_a_float_model():
                                        ("pretrainedResnet_quant", 12_501_632), ("ad01_int8", 264_192)])
 def test_macs_of_the_mlperf_reference_files(name, macs):
     assert read_model(REFERENCE / f"{name}.tflite").macs == macs
+
+
+def _tflite_functions():
+    """Every public utils function whose first parameter is a TfliteFile, with a dummy for its other arguments."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import utils
+
+    found = []
+    for info in pkgutil.iter_modules(utils.__path__):
+        module = importlib.import_module(f"utils.{info.name}")
+        for name, fn in vars(module).items():
+            if name.startswith("_") or not inspect.isfunction(fn) or fn.__module__ != module.__name__:
+                continue
+            params = list(inspect.signature(fn).parameters.values())
+            if params and params[0].annotation == "TfliteFile":
+                dummies = {"x": np.zeros((1, 8, 8, 1), np.float32), "board": "ESP32", "benchmark": "ad",
+                           "arena_size": 4096, "folder": "unused", "index": 0, "y": np.zeros(1)}
+                rest = {p.name: dummies[p.name] for p in params[1:]
+                        if p.default is inspect.Parameter.empty and p.kind is not p.KEYWORD_ONLY}
+                found.append(pytest.param(fn, rest, id=f"{info.name}.{name}"))
+    return found
+
+
+TFLITE_FUNCTIONS = _tflite_functions()
+
+
+def test_every_tflite_argument_is_one_type():
+    assert len(TFLITE_FUNCTIONS) >= 25  # litert, tflm, export, board_sim, convert, int8_reference, tflite_model...
+
+
+@pytest.mark.parametrize(("fn", "rest"), TFLITE_FUNCTIONS)
+def test_every_tflite_function_refuses_other_types_in_one_sentence(fn, rest):
+    for wrong in (42, [1, 2], None):
+        with pytest.raises(CourseError) as err:
+            fn(wrong, **rest)
+        assert str(err.value) == ("A .tflite model is given as its bytes, its file path or a parsed TFLiteModel "
+                                  f"(utils.tflite_model.read_model), not a {type(wrong).__name__}.")
+
+
+def test_bytes_a_path_and_the_parsed_model_are_the_same_model(digits, tmp_path):
+    from utils import export, litert, tflite_model
+
+    path = tmp_path / "digits.tflite"
+    path.write_bytes(digits)
+    parsed = read_model(digits)
+    for form in (digits, bytearray(digits), str(path), path, parsed):
+        assert tflite_model.model_bytes(form) == digits
+        assert export.c_array(form) == export.c_array(digits)
+        assert litert.ops(form) == litert.ops(digits)

@@ -43,6 +43,7 @@ from utils.devices import Device, catalog, device
 from utils.errors import CourseError, require, shown
 from utils.paths import read_csv
 from utils.tables import Table
+from utils.tflite_model import TfliteFile, model_bytes, read_model
 
 # TFLite Micro overview (tflite-micro docs): the core runtime fits in ~16 KB on a Cortex-M3 and
 # ~22 KB with the operators of the speech example; the course budgets the latter for code.
@@ -508,10 +509,9 @@ class Footprint:
 _FOOTPRINTS: dict = {}
 
 
-def footprint(tflite) -> Footprint:
+def footprint(tflite: TfliteFile) -> Footprint:
     """Measure a model once (arena in TFLite Micro, MACs from the flatbuffer); cached by content."""
     from utils import tflm
-    from utils.tflite_model import model_bytes, read_model
 
     data = model_bytes(tflite)
     key = hashlib.sha256(data).hexdigest()
@@ -621,7 +621,7 @@ def _suggest(need_flash: int, need_sram: int, exclude: str) -> str:
     return f"a board with enough memory, e.g. the {best.name} ({best.ram_kb:,.0f} KiB SRAM, {best.flash_kb:,.0f} KiB flash)"
 
 
-def run_board(tflite, board, kernels: str | None = None, deadline_ms: float | None = None) -> Fit:
+def run_board(tflite: TfliteFile, board, kernels: str | None = None, deadline_ms: float | None = None) -> Fit:
     """Fit, latency, energy and a verdict for the .tflite ``tflite`` on catalog board ``board``."""
     d = _board(board)
     if d.kind != "mcu":
@@ -698,7 +698,7 @@ def _band_text(f: Fit) -> str:
     return "unchecked (1 row)" if f.latency_error_pct is None else f"\u00b1{f.latency_error_pct:.0f} %"
 
 
-def fit_table(tflite, deadline_ms: float | None = None) -> Table:
+def fit_table(tflite: TfliteFile, deadline_ms: float | None = None) -> Table:
     """One row per microcontroller in the catalog: does the model fit, how fast, how much energy."""
     rows = Table()
     for d in catalog():
@@ -714,7 +714,7 @@ def fit_table(tflite, deadline_ms: float | None = None) -> Table:
     return rows
 
 
-def fit_view(tflite, deadline_ms: float | None = None):
+def fit_view(tflite: TfliteFile, deadline_ms: float | None = None):
     """An interactive 'will it fit on my board?' picker (ipywidgets 7.7 and 8)."""
     import html
 
@@ -742,7 +742,7 @@ def fit_view(tflite, deadline_ms: float | None = None):
     return widgets.VBox([widgets.HBox([board, rate]), out])
 
 
-def show_fit_view(tflite, deadline_ms: float | None = None) -> None:
+def show_fit_view(tflite: TfliteFile, deadline_ms: float | None = None) -> None:
     """Display :func:`fit_view`; a static copy (the first board's verdict) stands in where widgets cannot draw."""
     from utils.display import display_with_static_copy
 

@@ -26,6 +26,7 @@ import numpy as np
 from utils.capture import captured_output
 from utils.course import SEED
 from utils.errors import CourseError
+from utils.tflite_model import TfliteFile
 
 RECIPES = ("float32", "dynamic_range", "float16", "int8")
 
@@ -133,7 +134,7 @@ def _ops_named_in(message: str) -> list[str]:
     return found
 
 
-def micro_unsupported(tflite) -> list[str]:
+def micro_unsupported(tflite: TfliteFile) -> list[str]:
     """Operators in a .tflite model that TensorFlow Lite for Microcontrollers has no kernel for."""
     from utils.litert import ops
 
@@ -144,7 +145,7 @@ def micro_unsupported(tflite) -> list[str]:
     return missing
 
 
-def float_ops(tflite) -> list[str]:
+def float_ops(tflite: TfliteFile) -> list[str]:
     """Operators of an int8 model that still compute in float32 (the converter leaves them when no int8 kernel exists)."""
     from utils.litert import load
 

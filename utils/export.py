@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 from utils.errors import CourseError
-from utils.tflite_model import model_bytes, read_model
+from utils.tflite_model import TfliteFile, model_bytes, read_model
 
 # Extra room on top of the arena measured on this 64-bit PC (a 32-bit MCU needs a little less).
 ARENA_MARGIN = 0.25
@@ -27,7 +27,7 @@ def _identifier(name: str) -> str:
     return name
 
 
-def c_array(tflite, name: str = "g_model") -> str:
+def c_array(tflite: TfliteFile, name: str = "g_model") -> str:
     """C source of the model bytes, formatted as ``xxd -i`` formats it (12 bytes per line)."""
     data = model_bytes(tflite)
     name = _identifier(name)
@@ -39,7 +39,7 @@ def c_array(tflite, name: str = "g_model") -> str:
     return f"unsigned char {name}[] = {{\n{body}\n}};\nunsigned int {name}_len = {len(data)};\n"
 
 
-def resolver_calls(tflite) -> list[str]:
+def resolver_calls(tflite: TfliteFile) -> list[str]:
     """The ``resolver.AddXxx()`` calls for exactly the model's operators (TFLite Micro's method names)."""
     calls = []
     for op in read_model(model_bytes(tflite)).op_names:
@@ -50,7 +50,7 @@ def resolver_calls(tflite) -> list[str]:
     return calls
 
 
-def arena_with_margin(tflite, margin: float = ARENA_MARGIN) -> int:
+def arena_with_margin(tflite: TfliteFile, margin: float = ARENA_MARGIN) -> int:
     """The smallest arena TFLite Micro needs for the model, plus ``margin``, rounded up to 1 KiB."""
     from utils import tflm
 
@@ -60,7 +60,7 @@ def arena_with_margin(tflite, margin: float = ARENA_MARGIN) -> int:
     return int(math.ceil(need * (1 + margin) / 1024) * 1024)
 
 
-def header(tflite, name: str = "g_model") -> str:
+def header(tflite: TfliteFile, name: str = "g_model") -> str:
     """A C header holding the model as an aligned const array (it stays in flash, not SRAM)."""
     data = model_bytes(tflite)
     name = _identifier(name)
@@ -71,7 +71,7 @@ def header(tflite, name: str = "g_model") -> str:
             f"#ifndef {guard}\n#define {guard}\n\n{array}\n#endif  // {guard}\n")
 
 
-def sketch(tflite, name: str = "g_model", arena_bytes: int | None = None) -> str:
+def sketch(tflite: TfliteFile, name: str = "g_model", arena_bytes: int | None = None) -> str:
     """An Arduino (Arm or ESP32) sketch that runs the model once per loop with TensorFlow Lite Micro."""
     data = model_bytes(tflite)
     m = read_model(data)
@@ -127,7 +127,7 @@ void loop() {{
 """
 
 
-def write_project(tflite, folder, name: str = "g_model") -> dict:
+def write_project(tflite: TfliteFile, folder, name: str = "g_model") -> dict:
     """Write ``<folder>/<name>/<name>.ino`` and ``<name>_data.h``; returns {kind: path}."""
     data = model_bytes(tflite)
     name = _identifier(name)

@@ -23,7 +23,7 @@ import numpy as np
 
 from utils.errors import CourseError
 from utils.quant import round_half_away_from_zero
-from utils.tflite_model import Op, TFLiteModel, read_model
+from utils.tflite_model import Op, TfliteFile, TFLiteModel, read_model
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 
@@ -338,13 +338,9 @@ KERNELS = {
 }
 
 
-def _parse(model) -> TFLiteModel:
-    return model if isinstance(model, TFLiteModel) else read_model(model)
-
-
-def check_supported(model) -> TFLiteModel:
+def check_supported(model: TfliteFile) -> TFLiteModel:
     """The parsed model, or one sentence naming the first op the reference does not implement."""
-    m = _parse(model)
+    m = read_model(model)
     m.require_int8("The integer-only reference")
     for op in m.ops:
         if op.kind not in KERNELS:
@@ -358,7 +354,7 @@ def check_supported(model) -> TFLiteModel:
 RUNTIMES = ("tflm", "litert")
 
 
-def run_model(model, x: np.ndarray, runtime: str = "tflm") -> dict:
+def run_model(model: TfliteFile, x: np.ndarray, runtime: str = "tflm") -> dict:
     """Run an int8 model on a batch ``x`` (N, ...) int8; returns {tensor index: int8 array (N, ...)}.
 
     The dict holds the input and every op's output, in execution order, so a learner can look
@@ -388,11 +384,11 @@ def run_model(model, x: np.ndarray, runtime: str = "tflm") -> dict:
     return values
 
 
-def requant_table(model):
+def requant_table(model: TfliteFile):
     """One row per layer with weights: real multiplier M, its fixed-point qm and shift (first channel)."""
     from utils.tables import Table
 
-    m = _parse(model)
+    m = read_model(model)
     rows = Table()
     for op in m.ops:
         if op.kind in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):

@@ -16,7 +16,6 @@ Defined in lesson 06 (quantization); lessons 07 and 08 reuse it.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -24,6 +23,7 @@ from utils.capture import captured_output
 from utils.errors import CourseError
 from utils.quant import dequantize, params, quantize
 from utils.tables import Table
+from utils.tflite_model import TfliteFile, model_bytes
 
 
 def _interpreter_class():
@@ -32,27 +32,7 @@ def _interpreter_class():
     return Interpreter, OpResolverType
 
 
-def model_bytes(model) -> bytes:
-    """The bytes of a .tflite model given as bytes or as a path; a clear error for anything else."""
-    if isinstance(model, (bytes, bytearray, memoryview)):
-        data = bytes(model)
-        where = "These bytes are"
-    elif isinstance(model, (str, Path)):
-        path = Path(model)
-        if not path.is_file():
-            raise CourseError(f"No model file at {path}: convert the model first (utils.convert).")
-        data = path.read_bytes()
-        where = f"The file {path.name} is"
-    else:
-        raise CourseError(f"Expected .tflite bytes or a file path, not {type(model).__name__}.")
-    # Every TFLite flatbuffer carries the identifier 'TFL3' at bytes 4-8.
-    if len(data) < 8 or data[4:8] != b"TFL3":
-        raise CourseError(f"{where} not a TensorFlow Lite model (no 'TFL3' identifier): "
-                          "pass the output of the converter or a .tflite file.")
-    return data
-
-
-def load(model, *, reference: bool = False, num_threads: int = 1, _delegates: bool = True):
+def load(model: TfliteFile, *, reference: bool = False, num_threads: int = 1, _delegates: bool = True):
     """A LiteRT Interpreter for ``model`` (bytes, a path, or an Interpreter), tensors allocated."""
     Interpreter, OpResolverType = _interpreter_class()
     if isinstance(model, Interpreter):
@@ -86,7 +66,7 @@ def _qparams(detail: dict):
     return params(qp["scales"][0], qp["zero_points"][0])
 
 
-def run(model, x, *, reference: bool = False, raw: bool = False) -> np.ndarray:
+def run(model: TfliteFile, x, *, reference: bool = False, raw: bool = False) -> np.ndarray:
     """Outputs of ``model`` for the float batch ``x`` (shape ``(N, *input_shape)``), one sample at a time.
 
     int8 inputs are quantized with the input tensor's scale and zero point; int8 outputs are
@@ -120,7 +100,7 @@ def run(model, x, *, reference: bool = False, raw: bool = False) -> np.ndarray:
     return y
 
 
-def accuracy(model, x, y, *, reference: bool = False) -> float:
+def accuracy(model: TfliteFile, x, y, *, reference: bool = False) -> float:
     """Fraction of samples whose highest-scoring class equals the label ``y``."""
     scores = run(model, x, reference=reference)
     labels = np.asarray(y).reshape(-1)
@@ -129,7 +109,7 @@ def accuracy(model, x, y, *, reference: bool = False) -> float:
     return float(np.mean(np.argmax(scores, axis=-1) == labels))
 
 
-def latency_per_sample(model, x, *, repeats: int = 3, reference: bool = False) -> float:
+def latency_per_sample(model: TfliteFile, x, *, repeats: int = 3, reference: bool = False) -> float:
     """Median time (seconds) of one set-input / invoke / get-output step on this computer.
 
     Times ``repeats`` passes over the samples in ``x`` after one warm-up pass; the median of
@@ -159,7 +139,7 @@ def latency_per_sample(model, x, *, repeats: int = 3, reference: bool = False) -
     return float(np.median(passes))
 
 
-def ops(model) -> list[str]:
+def ops(model: TfliteFile) -> list[str]:
     """The builtin operators of the model in execution order, e.g. ['CONV_2D', 'MAX_POOL_2D', ...]."""
     interp = load(model, _delegates=False)
     return [op["op_name"] for op in interp._get_ops_details()]
@@ -175,7 +155,7 @@ def _constant_indices(interp) -> set[int]:
     return used - produced - inputs
 
 
-def tensors(model) -> Table:
+def tensors(model: TfliteFile) -> Table:
     """Every tensor of the model: kind, name, dtype, shape, bytes, scale(s), zero point(s), channel axis.
 
     ``kind`` is 'input', 'output', 'constant' (weights and biases stored in the file) or
@@ -211,7 +191,7 @@ def tensors(model) -> Table:
     return rows
 
 
-def tensor_data(model, index: int) -> np.ndarray:
+def tensor_data(model: TfliteFile, index: int) -> np.ndarray:
     """A copy of the values stored in tensor ``index`` (a constant: weights or biases, as in the file)."""
     interp = load(model, _delegates=False)
     rows = {r["index"]: r for r in tensors(interp)}

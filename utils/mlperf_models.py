@@ -26,6 +26,7 @@ from pathlib import Path
 from utils.course import quiet_tensorflow, seed_everything
 from utils.errors import CourseError, shown
 from utils.paths import data_path, read_csv
+from utils.tflite_model import TfliteFile, read_model
 
 PUBLISHED_MACS = {"kws": 2_656_768, "vww": 7_489_664, "ic": 12_501_632, "ad": 264_192}
 TITLES = {
@@ -134,7 +135,6 @@ def tflite(name: str) -> bytes:
 
 def macs(name: str) -> int:
     """Multiply-accumulates per inference of the rebuilt model, counted from its .tflite."""
-    from utils.tflite_model import read_model
 
     return read_model(tflite(name)).macs
 
@@ -150,9 +150,8 @@ def _operator_path() -> Path:
     return data_path("mlperf_tiny_ops.csv")
 
 
-def operator_rows(tflite, benchmark: str) -> list[dict]:
+def operator_rows(tflite: TfliteFile, benchmark: str) -> list[dict]:
     """One row per operator of an int8 .tflite (bytes or path): kind, MACs, bytes read and written."""
-    from utils.tflite_model import read_model
 
     return [{"benchmark": benchmark, "index": op.index, "op": op.kind, "macs": op.macs,
              "input_bytes": op.input_bytes, "weight_bytes": op.weight_bytes, "output_bytes": op.output_bytes}

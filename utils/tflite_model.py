@@ -13,6 +13,7 @@ Defined for lesson 07 (on-device inference); the board simulator and the exporte
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,6 +97,7 @@ class TFLiteModel:
     inputs: list
     outputs: list
     description: str = ""
+    data: bytes = field(default=b"", repr=False, compare=False)  # the file's bytes, so a parsed model is a TfliteFile too
 
     @property
     def op_names(self) -> list[str]:
@@ -187,27 +189,35 @@ class TFLiteModel:
         return rows
 
 
-def _as_bytes(model) -> bytes:
-    if isinstance(model, TFLiteModel):
-        raise CourseError("Pass the .tflite bytes or file path, not an already parsed TFLiteModel.")
-    from utils.litert import model_bytes as checked_bytes
+# The one type of a .tflite argument everywhere in utils: its bytes, its file path, or the parsed model.
+TfliteFile = bytes | bytearray | memoryview | str | os.PathLike | TFLiteModel
 
-    if isinstance(model, (str, Path)):
-        # Read the file here so the sentence about it is grammatical ("The file x is not ...").
+
+def model_bytes(model: TfliteFile) -> bytes:
+    """The checked bytes of a .tflite model: its bytes, its file path, or a parsed :class:`TFLiteModel`."""
+    if isinstance(model, TFLiteModel):
+        return model.data
+    if isinstance(model, (bytes, bytearray, memoryview)):
+        data, where = bytes(model), "These bytes are"
+    elif isinstance(model, (str, os.PathLike)):
         path = Path(model)
-        where = str(path) if str(path).isprintable() else repr(str(path))  # a newline would split the sentence
+        shown_path = str(path) if str(path).isprintable() else repr(str(path))  # a newline would split the sentence
         name = path.name if path.name.isprintable() else repr(path.name)
         try:
             data = path.read_bytes() if path.is_file() else None
         except (OSError, ValueError):
-            raise CourseError(f"Cannot read a model file at {where[:200]}: check the path.") from None
+            raise CourseError(f"Cannot read a model file at {shown_path[:200]}: check the path.") from None
         if data is None:
-            raise CourseError(f"No model file at {where[:200]}: convert the model first (utils.convert).")
-        if len(data) < 8 or data[4:8] != b"TFL3":
-            raise CourseError(f"The file {name[:80]} is not a TensorFlow Lite model (no 'TFL3' identifier): "
-                              "pass the output of the converter or a .tflite file.")
-        model = data
-    return checked_bytes(model)
+            raise CourseError(f"No model file at {shown_path[:200]}: convert the model first (utils.convert).")
+        where = f"The file {name[:80]} is"
+    else:
+        raise CourseError(f"A .tflite model is given as its bytes, its file path or a parsed TFLiteModel "
+                          f"(utils.tflite_model.read_model), not a {type(model).__name__}.")
+    # Every TFLite flatbuffer carries the identifier 'TFL3' at bytes 4-8.
+    if len(data) < 8 or data[4:8] != b"TFL3":
+        raise CourseError(f"{where} not a TensorFlow Lite model (no 'TFL3' identifier): "
+                          "pass the output of the converter or a .tflite file.")
+    return data
 
 
 def _options(op) -> dict:
@@ -248,9 +258,11 @@ def _count_bytes(op: Op, tensors: list) -> None:
     op.output_bytes = sum(tensors[i].nbytes for i in op.outputs if 0 <= i < len(tensors))
 
 
-def read_model(model) -> TFLiteModel:
-    """Parse a .tflite model given as bytes or a file path (first subgraph)."""
-    data = _as_bytes(model)
+def read_model(model: TfliteFile) -> TFLiteModel:
+    """Parse a .tflite model (bytes, a file path, or an already parsed model: returned as it is; first subgraph)."""
+    if isinstance(model, TFLiteModel):
+        return model
+    data = model_bytes(model)
     s = schema()
     try:
         parsed = _parse(s, data)
@@ -294,9 +306,4 @@ def _parse(s, data: bytes) -> TFLiteModel | None:
         _count_bytes(o, tensors)
         ops.append(o)
     desc = m.description.decode() if isinstance(m.description, bytes) else str(m.description or "")
-    return TFLiteModel(len(data), tensors, ops, [int(x) for x in g.inputs], [int(x) for x in g.outputs], desc)
-
-
-def model_bytes(model) -> bytes:
-    """The checked bytes of a .tflite model given as bytes or a path."""
-    return _as_bytes(model)
+    return TFLiteModel(len(data), tensors, ops, [int(x) for x in g.inputs], [int(x) for x in g.outputs], desc, data)

@@ -29,7 +29,7 @@ import numpy as np
 
 from utils.capture import call_captured, captured_output
 from utils.errors import CourseError, require, shown
-from utils.tflite_model import model_bytes, read_model
+from utils.tflite_model import TfliteFile, model_bytes, read_model
 
 FALLBACK_NOTE = ("TFLite Micro is not available here (its wheels are for Linux x86_64 only), so this runs "
                  "LiteRT's reference kernels, which round a few values one step differently, and the arena is estimated.")
@@ -74,7 +74,7 @@ def _arena_size(arena_size) -> int:
     return n
 
 
-def _model(model):
+def _model(model: TfliteFile):
     """(bytes, parsed model) of a model TFLite Micro can build, or one sentence saying why not."""
     data = model_bytes(model)
     m = read_model(data)
@@ -264,7 +264,7 @@ class RunResult:
     runtime: str
 
 
-def run(model, x: np.ndarray, arena_size: int | None = None, all_tensors: bool = False,
+def run(model: TfliteFile, x: np.ndarray, arena_size: int | None = None, all_tensors: bool = False,
         progress: bool = False) -> RunResult:
     """Run every sample of the int8 batch ``x`` through TFLite Micro (LiteRT reference if TFLM is missing)."""
     data, m = _model(model)
@@ -307,7 +307,7 @@ def run(model, x: np.ndarray, arena_size: int | None = None, all_tensors: bool =
     return RunResult(np.concatenate(outs), stacked, "TFLite Micro")
 
 
-def run_reference_litert(model, x: np.ndarray, all_tensors: bool = False) -> RunResult:
+def run_reference_litert(model: TfliteFile, x: np.ndarray, all_tensors: bool = False) -> RunResult:
     """Run the batch in LiteRT with its reference kernels (BUILTIN_REF), one sample at a time."""
     from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
@@ -360,7 +360,7 @@ def parse_report(text: str) -> ArenaReport:
     return ArenaReport(found["total"], found["head"], found["tail"], text.strip())
 
 
-def arena_report(model, arena_size: int | None = None) -> ArenaReport:
+def arena_report(model: TfliteFile, arena_size: int | None = None) -> ArenaReport:
     """Build the model in TFLM, run one inference, and return the allocator's own report."""
     data, m = _model(model)
     size = None if arena_size is None else _arena_size(arena_size)
@@ -381,7 +381,7 @@ def _need_tflm(what: str) -> None:
                          "arena_report(model).total gives an estimate instead.")
 
 
-def fits_in(model, arena_size: int) -> bool:
+def fits_in(model: TfliteFile, arena_size: int) -> bool:
     """Whether TFLM builds the model and runs one inference in an arena of ``arena_size`` bytes."""
     data, m = _model(model)
     size = _arena_size(arena_size)
@@ -402,7 +402,7 @@ def fits_in(model, arena_size: int) -> bool:
     return True
 
 
-def smallest_arena(model, step: int = 16) -> int:
+def smallest_arena(model: TfliteFile, step: int = 16) -> int:
     """The smallest arena (to ``step`` bytes) in which TFLM builds and runs the model (bisection)."""
     whole = isinstance(step, numbers.Integral) and not isinstance(step, (bool, np.bool_))
     require(whole and 0 < step <= MAX_ARENA_BYTES,
