@@ -146,3 +146,21 @@ def test_storage_is_priced_tier_by_tier():
     assert net.storage_cost(0) == 0
     with pytest.raises(CourseError, match="direction must be 'in' \\(ingress\\), 'out' \\(egress\\) or 'store'"):
         net.transfer_cost(1, "sideways")
+
+
+def test_compute_cost_counts_whole_servers_running_all_month():
+    # data/cloud_compute.csv: c6i.large at $0.085 an hour; 365.25 / 12 x 24 = 730.5 hours in a month.
+    assert net.servers_needed(10_000, 200) == 50
+    assert net.servers_needed(10_001, 200) == 51  # a fraction of a server is a whole server
+    assert net.servers_needed(0) == 0 and net.compute_cost(0) == 0
+    assert net.compute_cost(10_000, 200) == pytest.approx(50 * 0.085 * 730.5)
+    assert net.compute_cost(10_000, 100) == pytest.approx(2 * net.compute_cost(10_000, 200))
+
+
+def test_compute_cost_refuses_bad_input_in_one_sentence():
+    with pytest.raises(CourseError, match="per_server"):
+        net.servers_needed(10, 0)
+    with pytest.raises(CourseError, match="requests_per_s"):
+        net.compute_cost(-1)
+    with pytest.raises(CourseError, match="No instance 'x9.huge' in data/cloud_compute.csv; it has: c6i.large"):
+        net.compute_cost(10, instance="x9.huge")

@@ -19,6 +19,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from utils import native_logs
 from utils.artefacts import artefact_dir
 from utils.errors import CourseError
 from utils.paths import COLAB_DIR, find_root  # noqa: F401 - course.find_root and COLAB_DIR are public
@@ -132,6 +133,8 @@ def quiet_tensorflow() -> None:
     tf_logger = logging.getLogger("tensorflow")
     if _only_warnings not in tf_logger.filters:
         tf_logger.addFilter(_only_warnings)
+    # absl's C++ lines ignore the level above; drop only the known-harmless ones from the cell.
+    native_logs.install_in_kernel()
 
 
 def setup(notebook: str) -> Course:

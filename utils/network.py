@@ -305,6 +305,25 @@ def storage_cost(gb_stored: float, provider: str = "AWS") -> float:
     return transfer_cost(gb_stored, "store", provider)
 
 
+@cache
+def _instances() -> dict[str, tuple[int, float]]:
+    return {r["instance"]: (int(r["vcpus"]), float(r["usd_per_hour"])) for r in read_csv("cloud_compute.csv")}
+
+
+def servers_needed(requests_per_s: float, per_server: float = 200.0) -> int:
+    """Whole servers to answer ``requests_per_s`` when each answers ``per_server`` a second."""
+    need = _positive(requests_per_s, "requests_per_s")
+    each = _positive(per_server, "per_server", allow_zero=False)
+    return math.ceil(need / each - 1e-9)  # 10,000 / 200 is 50 servers, not 51 from rounding
+
+
+def compute_cost(requests_per_s: float, per_server: float = 200.0, instance: str = "c6i.large") -> float:
+    """US dollars a month for the servers that run the model (on demand, all month), from data/cloud_compute.csv."""
+    if instance not in _instances():
+        raise CourseError(f"No instance {shown(instance)} in data/cloud_compute.csv; it has: {', '.join(_instances())}.")
+    return servers_needed(requests_per_s, per_server) * _instances()[instance][1] * MONTH_DAYS * 24
+
+
 # ----------------------------------------------------------------------------- reliability
 
 

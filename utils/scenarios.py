@@ -2,7 +2,8 @@
 
 Defined for lesson 08. The cards live in ``data/scenarios.json``; their numbers are computed
 here by :func:`facts` from the course's cited tables (``utils.network``, ``utils.privacy``,
-``utils.board_sim``'s MLPerf Tiny results, ``data/model_sizes.csv``, ``data/fleet_defaults.csv``), so a card never states a number nobody can trace.
+``utils.board_sim``'s MLPerf Tiny results, ``utils.cellular``'s LTE radio and IoT price, ``data/model_sizes.csv``,
+``data/fleet_defaults.csv``), so a card never states a number nobody can trace.
 
 ``judge(scenario, choice)`` returns a :class:`Verdict` (best / works / fails, and why);
 ``cards()`` shows every card as a widget: the learner picks an architecture, presses *Check*,
@@ -42,7 +43,7 @@ def ids() -> list[str]:
 @cache
 def facts() -> dict:
     """Every number the cards quote, computed from the course's cited tables."""
-    from utils import board_sim, fleet, network, privacy
+    from utils import board_sim, cellular, fleet, network, privacy
 
     d = fleet.defaults()
     # Published MLPerf Tiny result: Visual Wake Words on ST's Cortex-M33 board (lesson 07's table).
@@ -51,7 +52,8 @@ def facts() -> dict:
     cam_mbps = network.stream_mbps("1080p standard", "H.264")
     link = fleet.make_link("4G")
     frame = int(d["camera_frame_bytes"][0])
-    send_j = frame * 8 / (link.uplink_mbps * 1e6) * link.tx_watts + link.rx_watts * link.rtt_ms / 1e3
+    # The farm sensor is one device: the MCU that classifies, and the LTE modem that would send.
+    lte = cellular.lte_send(frame, link.uplink_mbps)
     classify_mj = vww["energy_uj"] / 1e3
     doorbell = privacy.product("doorbell")
     wearable = privacy.raw_bytes_per_day(privacy.product("health wearable"))
@@ -69,10 +71,17 @@ def facts() -> dict:
         "wearable_tx_s": wearable * 8 / (link.uplink_mbps * 1e6),
         "wearable_tx_j": wearable * 8 / (link.uplink_mbps * 1e6) * link.tx_watts,
         "frame_bytes": frame,
-        "send_mj": send_j * 1e3,
+        "send_j": lte.total_j,
+        "promotion_j": lte.promotion_j,
+        "transfer_j": lte.transfer_j,
+        "tail_j": lte.tail_j,
+        "tail_s": lte.tail_s,
         "classify_mj": classify_mj,
         "classify_ms": vww["latency_ms"],
-        "energy_ratio": send_j * 1e3 / classify_mj,
+        "energy_ratio": lte.total_j * 1e3 / classify_mj,
+        "iot_usd_per_mb": cellular.figure("iot_usd_per_mb"),
+        "image_usd": cellular.iot_data_usd(frame),
+        "sim_usd_month": cellular.figure("iot_sim_usd_per_month"),
     }
 
 
