@@ -183,7 +183,7 @@ def _judge_number(s: dict, value, hints: dict, want) -> tuple[bool, str]:
     if math.isnan(v):
         return False, hints.get("nan", "Your answer is NaN: something upstream divided by zero or was empty.")
     if _close(v, float(want), s):
-        return True, s.get("success", "Correct.")
+        return True, exercises.success(s, "Correct.")
     if _rescaled(v, float(want), s):
         return False, hints.get("scale", "Right digits, wrong scale: check your units (bits or bytes, ms or s, KB or MB, % or fraction).")
     side = "low" if v < want else "high"
@@ -201,7 +201,7 @@ def _judge_array(s: dict, value, hints: dict, want) -> tuple[bool, str]:
     if got.shape != want.shape:
         return False, hints.get("shape", f"Expected shape {want.shape}, got {got.shape}.")
     if np.allclose(got, want, rtol=s.get("rel_tol", 0.0), atol=s.get("abs_tol", 1e-9)):
-        return True, s.get("success", "Correct.")
+        return True, exercises.success(s, "Correct.")
     return False, hints.get("wrong", "Right shape, wrong values.")
 
 
@@ -218,7 +218,7 @@ def _judge_function(s: dict, value, hints: dict) -> tuple[bool, str]:
             return False, f"Your function raised {type(err).__name__} for input {args}: {err}"
         if not _same(got, exercises.case_expect(s, case, index), s):
             return False, case.get("hint", hints.get("wrong", f"Wrong result for input {args}."))
-    return True, s.get("success", "Correct on every test case.")
+    return True, exercises.success(s, "Correct on every test case.")
 
 
 def _judge(s: dict, value) -> tuple[bool, str]:
@@ -234,7 +234,7 @@ def _judge(s: dict, value) -> tuple[bool, str]:
     if kind == "choice":
         given = str(value).strip().lower()
         if given == str(want).strip().lower():
-            return True, s.get("success", "Correct.")
+            return True, exercises.success(s, "Correct.")
         return False, hints.get(given, hints.get("wrong", "Not that one: reread the cell above."))
     return _judge_array(s, value, hints, want)
 

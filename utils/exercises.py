@@ -29,6 +29,7 @@ from pathlib import Path
 from utils.errors import CourseError
 
 VARIANTS = 256
+SUCCESS = -1  # the seal stream of a success message (variants are 0 .. VARIANTS - 1, cases 1000 + i)
 # Fields that give an answer away: dropped from the hand-out, or sealed there.
 PRIVATE = ("formula", "answer")
 # Hint and success texts may quote the learner's own inputs and answer: "{cameras}", "{answer}".
@@ -156,6 +157,13 @@ def answer(spec: dict, v: int):
     raise CourseError(f"Exercise {spec['id']!r} has no answer, formula or sealed answer.")
 
 
+def success(spec: dict, default: str) -> str:
+    """The message shown on a pass (sealed in the hand-out, since it may quote the answer)."""
+    if "success" in spec:
+        return spec["success"]
+    return unseal(spec["sealed_success"], spec["id"], SUCCESS) if "sealed_success" in spec else default
+
+
 def case_expect(spec: dict, case: dict, index: int):
     """The expected result of one function case (sealed in the hand-out)."""
     if "expect" in case:
@@ -170,6 +178,8 @@ def handout_spec(spec: dict) -> dict:
         out["sealed"] = [seal(answer(spec, v), spec["id"], v) for v in range(VARIANTS)]
     elif "answer" in spec:
         out["sealed"] = seal(spec["answer"], spec["id"])
+    if "success" in out:  # a success message may quote the answer ("= 1,168, the same number the table shows")
+        out["sealed_success"] = seal(out.pop("success"), spec["id"], SUCCESS)
     for i, case in enumerate(out.get("cases", [])):
         if "expect" in case:
             case["sealed"] = seal(case.pop("expect"), spec["id"], 1000 + i)
