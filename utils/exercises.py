@@ -9,7 +9,7 @@ A parameterised exercise spec names its inputs and how the answer follows from t
 Each learner gets one of ``VARIANTS`` variants, a pure function of (exercise id, student id), and each
 input is picked from its grid by that variant: stable across runs and machines, different between
 neighbours. The answer is computed by ``formula`` (a Python expression over the inputs and a few course
-functions, ``FUNCTIONS``), so it lives in one place. The instructor's copy (``data/exercises``) holds the
+functions, ``formula_names()``), so it lives in one place. The instructor's copy (``data/exercises``) holds the
 formulas and answers; the hand-out holds them sealed (``write_handout_specs``): an XOR with a hash
 stream, which keeps the key out of plain text and stops a casual copy, but is not secret to anyone
 who reads this module. Grading always recomputes from the instructor's copy.
