@@ -57,7 +57,7 @@ def test_lesson_widgets_in_the_browser():
     assert seen["slider_word_break"] == "normal"  # printed text wraps at spaces, never inside a number
     # The tree redrew itself after the pass; its cell did not run again.
     assert seen["tree_redrawn"] and seen["tree_prompt_after"] == seen["tree_prompt_before"]
-    assert seen["tree_text"].startswith("1 of 8 nodes mastered; open now: 01 The cloud AI paradigm, 05 Training")
+    assert seen["tree_text"].startswith("1 of 9 nodes mastered; open now: 01 The cloud AI paradigm, 05 Training")
     # Buttons as drawn (disabled ones included) meet WCAG AA.
     for key in ("disabled_button_contrast", "disabled_check_contrast", "primary_button_contrast"):
         assert seen[key] >= 4.5, (key, seen[key])
@@ -97,7 +97,7 @@ def test_static_copies_in_exported_html(tmp_path):
     assert "board = STM32U575; battery = CR2032 coin cell; per minute = 60 (interactive in Jupyter)" in static
     assert static in body
     # The tree: the picture as it was when its cell ran, with the summary as its text.
-    assert 'alt="Architecture Tree: 0 of 8 nodes mastered.' in body
+    assert 'alt="Architecture Tree: 0 of 9 nodes mastered.' in body
     assert "application/vnd.jupyter.widget-state+json" not in body
     browser_check.ARTEFACTS.mkdir(parents=True, exist_ok=True)
     (browser_check.ARTEFACTS / "lesson-static.html").write_text(body)

@@ -12,7 +12,7 @@ from utils import progress
 from utils.errors import CourseError
 
 ROOT = Path(__file__).resolve().parents[1]
-NODES = ["01", "02", "03", "04", "05", "06", "07", "08"]
+NODES = ["01", "02", "03", "04", "05", "06", "07", "08", "09"]
 
 
 @pytest.fixture
@@ -38,6 +38,7 @@ def test_the_tree_has_the_seeds_three_branches():
         "01": (), "02": ("01",),                            # cloud: the paradigm, then its limits
         "03": (), "05": ("03",), "06": ("05",), "07": ("06",),  # edge: TinyML, training, quantization, device
         "04": ("02", "03"), "08": ("02", "07"),             # both: privacy, and the hybrid system
+        "09": ("08",),                                      # the learning loop grows from the hybrid system
     }
     assert [nid for nid, _ in progress.nodes()] == NODES and set(progress.PARENTS) == set(NODES)
 
@@ -60,6 +61,7 @@ def test_04_and_08_need_both_branches_and_05_grows_on_the_edge():
     assert not _ancestors("01") and not _ancestors("03")  # the two roots
     assert not _ancestors("02") & edge  # the cloud branch does not depend on the edge branch
     assert progress.children("02") == ["04", "08"] and progress.children("07") == ["08"]
+    assert progress.children("08") == ["09"] and _ancestors("09") == cloud | edge | {"08"}  # after the hybrid
 
 
 def test_every_node_says_what_unlocks_it():
@@ -76,7 +78,8 @@ def test_missing_file_starts_fresh_with_two_open_roots(progress_file, capsys):
     assert not progress_file.exists()
     assert progress.load() == {"version": 2, "quizzes": {}}
     assert progress.node_states() == {"01": "unlocked", "02": "locked", "03": "unlocked", "04": "locked",
-                                      "05": "locked", "06": "locked", "07": "locked", "08": "locked"}
+                                      "05": "locked", "06": "locked", "07": "locked", "08": "locked",
+                                      "09": "locked"}
     assert capsys.readouterr().out == ""
 
 
@@ -91,9 +94,11 @@ def test_unlocking_follows_the_tree(progress_file):
     assert progress.waiting_for("08") == ["07"]
     master("05", "06")
     assert progress.record_quiz("07", 1.0, True)["unlocked"] == ["08"]
-    master("04", "08")
+    master("04")
+    assert progress.record_quiz("08", 1.0, True)["unlocked"] == ["09"]
+    master("09")
     assert set(states().values()) == {"mastered"}
-    assert progress.summary() == "8 of 8 nodes mastered; the whole tree is mastered."
+    assert progress.summary() == "9 of 9 nodes mastered; the whole tree is mastered."
 
 
 def test_a_failed_round_or_a_pass_without_mastery_does_not_master(progress_file):
@@ -127,8 +132,8 @@ def test_a_locked_node_waits_for_its_parents_even_when_its_quiz_is_mastered(prog
 def test_summary_says_what_is_open_and_what_each_locked_node_waits_for(progress_file):
     master("01")
     assert progress.summary() == (
-        "1 of 8 nodes mastered; open now: 02 Limits of the cloud, 03 Edge AI and TinyML; locked: "
-        "04 (finish 02 and 03), 05 (finish 03), 06 (finish 05), 07 (finish 06), 08 (finish 02 and 07).")
+        "1 of 9 nodes mastered; open now: 02 Limits of the cloud, 03 Edge AI and TinyML; locked: "
+        "04 (finish 02 and 03), 05 (finish 03), 06 (finish 05), 07 (finish 06), 08 (finish 02 and 07), 09 (finish 08).")
     assert progress.node_note("02") == ("Node 02 \u00b7 Limits of the cloud is open (unlocked by mastering 01): "
                                         "master its quiz to master it.")
 
@@ -273,7 +278,7 @@ def test_bad_input_is_one_sentence(progress_file):
     with pytest.raises(CourseError, match="Unknown notebook id"):
         progress.show_tree(highlight="12")
     with pytest.raises(CourseError, match="Unknown notebook id"):
-        progress.parents("09")
+        progress.parents("10")
     with pytest.raises(CourseError, match="'quizzes' dict"):
         progress.save({"nodes": []})
 
@@ -297,7 +302,7 @@ def test_tree_figure_draws_each_state_and_the_branches(progress_file):
     ax = fig.axes[0]
     boxes = [p for p in ax.patches if isinstance(p, FancyBboxPatch)]
     texts = [t.get_text() for t in ax.texts]
-    assert len(boxes) == 8
+    assert len(boxes) == 9
     by_title = {t.get_text()[:2]: b for t, b in zip([t for t in ax.texts if t.get_text()[:2] in NODES
                                                       and t.get_text()[2:4] == "  "], boxes, strict=True)}
     assert to_hex(by_title["01"].get_facecolor()) == style.HYBRID.lower()  # mastered
@@ -310,10 +315,10 @@ def test_tree_figure_draws_each_state_and_the_branches(progress_file):
     assert to_hex(by_title["06"].get_facecolor()) == style.LOCKED_FACE  # locked
     assert "locked: finish 02 and 07 first" in texts and texts.count("open from the start") == 2
     assert "unlocked by mastering 01" in texts and "cloud branch" in texts and "edge branch" in texts
-    assert len(ax.lines) == sum(len(ps) for ps in progress.PARENTS.values()) == 8  # one piece of wood per parent
+    assert len(ax.lines) == sum(len(ps) for ps in progress.PARENTS.values()) == 9  # one piece of wood per parent
     grown = [ln for ln in ax.lines if to_hex(ln.get_color()) == style.HYBRID.lower()]
     assert len(grown) == 1  # only 01 -> 02 grows from a mastered node
-    assert ax.get_title(loc="left") == "Architecture Tree: 1 of 8 nodes mastered"
+    assert ax.get_title(loc="left") == "Architecture Tree: 1 of 9 nodes mastered"
     plt.close(fig)
 
 
@@ -333,12 +338,12 @@ def test_show_tree_is_a_live_widget_that_refresh_redraws_in_place(progress_file,
     (bundle,) = shown
     view = progress._trees["02"]
     assert bundle[WIDGET_MIME]["model_id"] == view.model_id and bundle["text/html"] == view.value
-    assert '<img src="data:image/png;base64,' in view.value and 'alt="Architecture Tree: 1 of 8 nodes mastered.' in view.value
-    assert "1 of 8 nodes mastered; open now: 02 Limits of the cloud, 03 Edge AI and TinyML;" in view.value
+    assert '<img src="data:image/png;base64,' in view.value and 'alt="Architecture Tree: 1 of 9 nodes mastered.' in view.value
+    assert "1 of 9 nodes mastered; open now: 02 Limits of the cloud, 03 Edge AI and TinyML;" in view.value
     assert "08 (finish 02 and 07)" in bundle["text/plain"] and str(progress_file) in view.value
     progress.record_quiz("02", 1.0, True)
     progress.refresh_trees()  # what a passed quiz calls: the same widget, redrawn, no new output
-    assert len(shown) == 1 and "2 of 8 nodes mastered" in view.value and "open now: 03 Edge AI" in view.value
+    assert len(shown) == 1 and "2 of 9 nodes mastered" in view.value and "open now: 03 Edge AI" in view.value
     progress.show_tree(highlight="02")  # the cell run again: a second view of the same live tree
     assert shown[1][WIDGET_MIME]["model_id"] == view.model_id
 

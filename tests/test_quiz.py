@@ -17,6 +17,7 @@ import pytest
 from utils import progress
 from utils import quiz as Q
 from utils import quiz_bank as B
+from utils.course import NOTEBOOKS
 from utils.display import WIDGET_MIME
 from utils.errors import CourseError
 
@@ -536,7 +537,7 @@ def test_within_tolerance_counts_the_edge_despite_float_rounding():
 # ---------------------------------------------------------------- the real banks --------------------
 
 
-@pytest.mark.parametrize("notebook", [f"0{i}" for i in range(9)])
+@pytest.mark.parametrize("notebook", [nid for nid, _, _ in NOTEBOOKS])
 def test_every_real_bank_builds_shuffled_and_can_be_mastered(notebook, monkeypatch, tmp_path):
     monkeypatch.setenv(progress.ENV_VAR, str(tmp_path / "p.json"))
     monkeypatch.setattr(progress, "_memory", None)

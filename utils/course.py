@@ -28,7 +28,7 @@ REPO_URL = "https://github.com/edge-ai-course/cloud-vs-edge-ai"
 BRANCH = "main"
 SEED = 42
 
-# The nine notebooks, in order: (id, file stem, title). Tools, quizzes and the tree read this.
+# The notebooks, in order: (id, file stem, title). Tools, quizzes and the tree read this.
 NOTEBOOKS = [
     ("00", "00_start_here", "Start here"),
     ("01", "01_cloud_paradigm", "The cloud AI paradigm"),
@@ -39,6 +39,7 @@ NOTEBOOKS = [
     ("06", "06_quantization", "Quantization"),
     ("07", "07_on_device_inference", "On-device inference"),
     ("08", "08_hybrid_architecture", "The hybrid architecture"),
+    ("09", "09_the_learning_loop", "The learning loop"),
 ]
 
 # Import name -> pip name of what the lessons need. Colab already has the first four.
@@ -140,7 +141,7 @@ def quiet_tensorflow() -> None:
 def setup(notebook: str) -> Course:
     """Prepare a notebook session: root, Colab installs, seeds, quiet logs, plot style."""
     if not isinstance(notebook, str) or notebook not in {n for n, _, _ in NOTEBOOKS}:
-        raise CourseError(f"Unknown notebook id {notebook!r}: use one of 00-08.")
+        raise CourseError(f"Unknown notebook id {notebook!r}: use one of {NOTEBOOKS[0][0]}-{NOTEBOOKS[-1][0]}.")
     quiet_tensorflow()
     root = find_root()
     colab = on_colab()

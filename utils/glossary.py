@@ -62,7 +62,7 @@ def notebook_file(notebook: str) -> str:
     for nid, stem, _ in NOTEBOOKS:
         if nid == notebook:
             return f"{stem}.ipynb"
-    raise CourseError(f"Unknown notebook id {notebook!r}: use one of 00-08.")
+    raise CourseError(f"Unknown notebook id {notebook!r}: use one of {NOTEBOOKS[0][0]}-{NOTEBOOKS[-1][0]}.")
 
 
 def plain(heading: str) -> str:

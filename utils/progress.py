@@ -1,11 +1,12 @@
-"""The Architecture Tree: which of the course's eight nodes a learner has mastered, saved between sessions.
+"""The Architecture Tree: which of the course's nodes a learner has mastered, saved between sessions.
 
-Each lesson 01-08 is one node, and the tree has the seed's three branches::
+Each lesson 01-09 is one node, and the tree has the seed's three branches::
 
     cloud branch   01 The cloud AI paradigm -> 02 Limits of the cloud
     edge branch    03 Edge AI and TinyML -> 05 Training -> 06 Quantization -> 07 On-device inference
     both branches  04 Privacy by design   (needs 02 and 03)
                    08 The hybrid architecture   (needs 02 and 07)
+                   09 The learning loop   (needs 08)
 
 The two roots, 01 and 03, are open from the start. A node is **unlocked** when all its parents
 (``PARENTS``) are mastered, and **mastered** when it is unlocked and its quiz has been mastered:
@@ -67,9 +68,10 @@ PARENTS: dict[str, tuple[str, ...]] = {
     "06": ("05",),
     "07": ("06",),
     "08": ("02", "07"),
+    "09": ("08",),
 }
 BRANCH = {"01": "cloud", "02": "cloud", "03": "edge", "05": "edge", "06": "edge", "07": "edge",
-          "04": "both", "08": "both"}
+          "04": "both", "08": "both", "09": "both"}
 
 # Notices already given in this session (one each: a corrupt or unwritable file is said once).
 _told: set[str] = set()
@@ -104,7 +106,7 @@ def shown_path(path: Path | None = None) -> str:
 
 
 def nodes() -> list[tuple[str, str]]:
-    """The tree's eight nodes as (id, title), in course order (lessons 01-08; 00 is not a node)."""
+    """The tree's nodes as (id, title), in course order (lessons 01-09; 00 is not a node)."""
     return [(nid, title) for nid, _, title in NOTEBOOKS if nid != "00"]
 
 
@@ -445,7 +447,7 @@ def summary(state: dict | None = None) -> str:
 # ----------------------------------------------------------------------------- drawing
 # Where each node sits: (column, level). Columns: 0 cloud branch, 1 both branches, 2 edge branch.
 _LAYOUT = {"01": (0, 0), "02": (0, 1), "03": (2, 0), "05": (2, 1), "06": (2, 2), "07": (2, 3),
-           "04": (1, 2), "08": (1, 4)}
+           "04": (1, 2), "08": (1, 4), "09": (1, 5)}
 _X = (1.75, 5.0, 8.25)
 _W, _H, _DY = 3.05, 0.86, 1.3
 
@@ -481,10 +483,10 @@ def tree_figure(state: dict | None = None, highlight: str | None = None):
         UNLOCKED: {"face": style.PAGE, "edge": style.EDGE, "text": style.TEXT, "ls": "-"},
         LOCKED: {"face": style.LOCKED_FACE, "edge": style.LOCKED_EDGE, "text": style.MUTED_TEXT, "ls": "-"},
     }
-    fig = Figure(figsize=(9.2, 6.6))
+    fig = Figure(figsize=(9.2, 7.6))
     ax = fig.subplots()
     ax.set_xlim(0, 10)
-    ax.set_ylim(-1.0, 4 * _DY + 0.75)
+    ax.set_ylim(-1.0, max(level for _, level in _LAYOUT.values()) * _DY + 0.75)
     ax.axis("off")
     for child, ps in PARENTS.items():
         for p in ps:
