@@ -10,6 +10,9 @@ BIN   := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # The exact versions CI tested (pip freeze of its .venv); tools/proof.sh passes Colab's pins here instead.
 CONSTRAINTS ?= constraints.txt
+# The extras make install adds: the test tools and the instructor's nbgrader (tools/proof.sh drops the latter for
+# Colab's versions, whose notebook 6.5 nbgrader 0.9 cannot run with).
+EXTRAS ?= dev,instructor
 
 .PHONY: course install test lint run bench proof student grade clean-notebooks headers distclean
 
@@ -23,9 +26,9 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	@if $(BIN)/python -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11))'; then \
-	  $(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e ".[dev]"; \
+	  $(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e ".[$(EXTRAS)]"; \
 	else echo "$(CONSTRAINTS) pins releases that need Python 3.11+: installing pyproject.toml's tested ranges instead."; \
-	  $(BIN)/python -m pip install --quiet -e ".[dev]"; fi
+	  $(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"; fi
 	@touch $(STAMP)
 
 # Tests keep their quiz progress apart from the learner's own.

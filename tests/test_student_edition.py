@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT))
 
-import student  # noqa: E402
-from student import (  # noqa: E402
+from tools import student  # noqa: E402
+from tools.student import (  # noqa: E402
     CODE_STUB,
     EditionError,
     hidden_lines,
@@ -184,8 +184,10 @@ def test_nbgrader_itself_agrees_when_installed(fixture_specs):
     from nbgrader.preprocessors import ClearHiddenTests, ClearOutput, ClearSolutions
 
     nb = load(FIXTURES / "90_classroom_fixture.ipynb")
-    MetadataValidator().validate_nb(nbformat.from_dict(student.nbgrader_source(nb, student.points_of)))
-    theirs = nbformat.from_dict(copy.deepcopy(nb))
+    # nbformat.reads, as nbgrader reads files: sources become strings (from_dict would keep lists of lines).
+    MetadataValidator().validate_nb(nbformat.reads(json.dumps(student.nbgrader_source(nb, student.points_of)),
+                                                   as_version=4))
+    theirs = nbformat.reads(json.dumps(nb), as_version=4)
     for step in (ClearSolutions(enforce_metadata=False), ClearHiddenTests(enforce_metadata=False), ClearOutput()):
         theirs, _ = step.preprocess(theirs, {})
     assert [c.source for c in theirs.cells] == [source_text(c) for c in student_edition(nb)["cells"]]

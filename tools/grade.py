@@ -30,7 +30,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -41,10 +40,11 @@ from pathlib import Path
 from threading import Lock
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+if str(ROOT) not in sys.path:  # run as a script: the course root holds utils/ and tools/
+    sys.path.insert(0, str(ROOT))
 
-from student import (  # noqa: E402
+from tools.sandbox import CELL_TIMEOUT, grading_env, kill, loopback_up, sandbox, sweep  # noqa: E402
+from tools.student import (  # noqa: E402
     SOURCE,
     EditionError,
     check_lines,
@@ -60,6 +60,7 @@ from student import (  # noqa: E402
 OUT = ROOT / "build" / "grades"
 FLAT_RE = re.compile(r"^(?P<student>.+)_(?P<nn>\d\d)_[^/]*\.ipynb$")
 FOLDER_RE = re.compile(r"^(?P<nn>\d\d)_.*\.ipynb$")
+TIMEOUT_ENAME = "CellTimeoutError"  # nbgrader's name for a cell stopped at its limit
 ADDED = "course_grader"  # cell metadata key of cells the grader inserted (not in the student's numbering)
 OWNED = "course_instructor"  # cell metadata key of every cell whose checks come from the instructor
 
@@ -211,34 +212,6 @@ def prepare(submission: dict, lesson: dict) -> tuple[dict, list[str]]:
 # ---------------------------------------------------------------- sandboxed execution
 
 
-def sandbox() -> tuple[list[str], str]:
-    """The command prefix that cuts the network (and contains every child process), and a note."""
-    if sys.platform.startswith("linux") and shutil.which("unshare"):
-        tries = [["--net", "--pid", "--fork", "--kill-child"],
-                 ["--user", "--map-root-user", "--net", "--pid", "--fork", "--kill-child"]]
-        for flags in tries:
-            try:
-                ok = subprocess.run(["unshare", *flags, "true"], capture_output=True, timeout=20).returncode == 0
-            except (OSError, subprocess.TimeoutExpired):
-                ok = False
-            if ok:
-                return ["unshare", *flags], f"network cut: each notebook runs in `unshare {' '.join(flags)}`"
-        return [], "network NOT cut: `unshare --net` is not permitted here (run the grader as root, or offline)"
-    return [], "network NOT cut: this system has no `unshare` (Linux only); grade offline to be safe"
-
-
-def _loopback_up() -> None:
-    """Bring up `lo` in a fresh network namespace: the kernel talks to the grader over 127.0.0.1."""
-    import fcntl
-    import socket
-    import struct
-
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        req = struct.pack("16sH22x", b"lo", 0)
-        flags = struct.unpack("16sH22x", fcntl.ioctl(s, 0x8913, req))[1]  # SIOCGIFFLAGS
-        fcntl.ioctl(s, 0x8914, struct.pack("16sH22x", b"lo", flags | 0x1))  # SIOCSIFFLAGS, IFF_UP
-
-
 def execute_worker(notebook: Path, output: Path, progress: Path, cell_timeout: int, lo_up: bool) -> int:
     """Run inside the sandbox: execute every cell, saving the notebook and progress after each one."""
     import nbformat
@@ -246,9 +219,11 @@ def execute_worker(notebook: Path, output: Path, progress: Path, cell_timeout: i
     from nbclient.exceptions import DeadKernelError
 
     if lo_up:
-        _loopback_up()
+        loopback_up()
     nb = nbformat.read(notebook, as_version=4)
+    # A runaway cell is interrupted at its limit and the next cell runs, as nbgrader's Execute does.
     client = NotebookClient(nb, timeout=cell_timeout, kernel_name="python3", allow_errors=True,
+                            interrupt_on_timeout=True, error_on_timeout=timeout_error(cell_timeout),
                             record_timing=False, resources={"metadata": {"path": str(notebook.parent)}})
     log = Path(os.environ.get("COURSE_CHECK_LOG", notebook.with_suffix(".log")))
     state: dict = {"spans": {}}
@@ -268,9 +243,13 @@ def execute_worker(notebook: Path, output: Path, progress: Path, cell_timeout: i
             state["spans"][str(cell_index)] = [size(), None]
         save(cell=cell_index, kernel_pid=pid)
 
-    def executed(cell, cell_index, **_):
+    def executed(cell, cell_index, execute_reply=None, **_):
         # Which log lines this cell wrote: lets the grader insist that the instructor's own checks ran.
         state["spans"][str(cell_index)][1] = size()
+        content = (execute_reply or {}).get("content", {})
+        if content.get("ename") == TIMEOUT_ENAME and not any(o.get("ename") == TIMEOUT_ENAME for o in cell.outputs):
+            cell.outputs.append(nbformat.v4.new_output("error", ename=TIMEOUT_ENAME, evalue=content.get("evalue", ""),
+                                                       traceback=[]))
         save()
         nbformat.write(nb, output)
 
@@ -318,47 +297,14 @@ def cell_labels(nb: dict) -> list[str]:
     return labels
 
 
-def _kill(proc: subprocess.Popen, progress: Path, sandboxed: bool) -> None:
-    """Kill the worker's process group and, outside a pid namespace, its kernel's session too."""
-    groups = [proc.pid]
-    if not sandboxed and progress.exists():
-        try:
-            pid = json.loads(progress.read_text()).get("kernel_pid")
-            if pid:
-                groups.append(int(pid))
-        except (ValueError, OSError):
-            pass
-    for pgid in groups:
-        try:
-            os.killpg(pgid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-    proc.communicate()  # reap it and close its pipe
+def timeout_error(cell_timeout: int) -> dict:
+    """The error a cell stopped at its time limit shows (the same words under both graders)."""
+    return {"ename": TIMEOUT_ENAME, "evalue": f"the cell ran longer than {cell_timeout} s and was stopped",
+            "traceback": [f"{TIMEOUT_ENAME}: the cell ran longer than {cell_timeout} s and was stopped"]}
 
 
-def _sweep(work: Path, patience: float = 5.0) -> None:
-    """Kill any process still working in ``work`` (a kernel or a child the notebook started), Linux only."""
-    deadline, target = time.monotonic() + patience, str(work.resolve())
-    while Path("/proc").is_dir():
-        left = []
-        for proc in Path("/proc").iterdir():
-            try:
-                cwd = os.readlink(proc / "cwd") if proc.name.isdigit() else ""
-                if cwd == target or cwd.startswith(target + os.sep):
-                    left.append(int(proc.name))
-            except OSError:  # gone already, or a zombie without a cwd
-                continue
-        if not left or time.monotonic() > deadline:
-            return
-        for pid in left:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-        time.sleep(0.1)
-
-
-def run_notebook(nb: dict, work: Path, name: str, artefacts: Path, timeout: int, prefix: list[str]) -> Run:
+def run_notebook(nb: dict, work: Path, name: str, artefacts: Path, timeout: int, prefix: list[str],
+                 student: str = "student", cell_timeout: int = CELL_TIMEOUT) -> Run:
     """Execute ``nb`` in the sandbox with a wall-clock limit; collect checks, errors, status."""
     import nbformat
 
@@ -369,11 +315,10 @@ def run_notebook(nb: dict, work: Path, name: str, artefacts: Path, timeout: int,
         f.unlink(missing_ok=True)
     inp.write_text(json.dumps(nb, indent=1), encoding="utf-8")
     # COURSE_ROOT: the submission runs outside the course folder, and its setup cell must still find it.
-    env = dict(os.environ, COURSE_ROOT=str(ROOT), COURSE_CHECK_LOG=str(log), COURSE_ARTEFACTS=str(artefacts),
-               COURSE_GRADING="1",
-               MPLBACKEND="Agg", PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    env = dict(os.environ, **grading_env(ROOT, student, artefacts), COURSE_CHECK_LOG=str(log),
+               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     cmd = [*prefix, sys.executable, str(Path(__file__).resolve()), "--execute-one", str(inp), str(out),
-           str(progress), "--timeout", str(timeout), *(["--lo-up"] if "--net" in prefix else [])]
+           str(progress), "--timeout", str(cell_timeout), *(["--lo-up"] if "--net" in prefix else [])]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             start_new_session=True)
@@ -381,10 +326,10 @@ def run_notebook(nb: dict, work: Path, name: str, artefacts: Path, timeout: int,
         tail = proc.communicate(timeout=timeout)[0]
         status = None
     except subprocess.TimeoutExpired:
-        _kill(proc, progress, bool(prefix))
+        kill(proc, progress, bool(prefix))
         tail, status = b"", f"stopped at the {timeout} s time limit"
     seconds = time.perf_counter() - start
-    _sweep(work)
+    sweep(work)
     state = {}
     if progress.exists():
         try:
@@ -535,7 +480,7 @@ def feedback(student: str, results: list[tuple[str, Run | None, list[Line], list
 
 
 def grade_student(student: str, subs: dict[str, Path], lessons: dict[str, Lesson], expected: list[str],
-                  out: Path, timeout: int, prefix: list[str], say) -> list:
+                  out: Path, timeout: int, prefix: list[str], say, cell_timeout: int = CELL_TIMEOUT) -> list:
     """Grade one student's notebooks in lesson order (they share one artefact folder)."""
     work = out / "work" / _safe(student)
     shutil.rmtree(work, ignore_errors=True)
@@ -559,7 +504,7 @@ def grade_student(student: str, subs: dict[str, Path], lessons: dict[str, Lesson
             say(f"{student:>16}  {name}: unreadable")
             continue
         try:
-            run = run_notebook(nb, work, lesson.path.stem, work / "artefacts", timeout, prefix)
+            run = run_notebook(nb, work, lesson.path.stem, work / "artefacts", timeout, prefix, student, cell_timeout)
             lines = score(student, name, lesson, run)
         except Exception as err:  # a fault of the grader itself: say so, and go on with the others
             why = f"The grader failed on this notebook ({type(err).__name__}: {err}); grade it by hand."
@@ -578,7 +523,8 @@ def grade_student(student: str, subs: dict[str, Path], lessons: dict[str, Lesson
 
 
 def grade(submissions: Path, source: Path = SOURCE, out: Path = OUT, timeout: int = 180, jobs: int = 1,
-          cut_network: bool = True, only: list[str] | None = None, quiet: bool = False) -> dict:
+          cut_network: bool = True, only: list[str] | None = None, quiet: bool = False,
+          cell_timeout: int = CELL_TIMEOUT) -> dict:
     """Grade every submission in ``submissions``; returns {student: results} and writes the reports."""
     submissions, source, out = submissions.resolve(), source.resolve(), out.resolve()
     if not submissions.is_dir():
@@ -604,20 +550,22 @@ def grade(submissions: Path, source: Path = SOURCE, out: Path = OUT, timeout: in
                 print(msg, flush=True)
 
     say(f"Grading {sum(len(s) for s in found.values())} notebook(s) of {len(found)} student(s); "
-        f"{timeout} s limit per notebook, {jobs} at a time; {net_note}.")
+        f"{cell_timeout} s limit per cell and {timeout} s per notebook, {jobs} at a time; {net_note}.")
     for msg in skipped:
         say(f"skipped: {msg}")
     out.mkdir(parents=True, exist_ok=True)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {s: pool.submit(grade_student, s, found[s], lessons, expected, out, timeout, prefix, say)
+        futures = {s: pool.submit(grade_student, s, found[s], lessons, expected, out, timeout, prefix, say,
+                                   cell_timeout)
                    for s in sorted(found)}
         results = {s: f.result() for s, f in futures.items()}
-    write_reports(out, results, net_note, timeout, skipped)
+    write_reports(out, results, net_note, timeout, skipped, cell_timeout)
     say(f"Wrote {out / 'grades.csv'}, {out / 'summary.md'} and {len(results)} feedback file(s) in {out / 'feedback'}.")
     return results
 
 
-def write_reports(out: Path, results: dict, net_note: str, timeout: int, skipped: list[str]) -> None:
+def write_reports(out: Path, results: dict, net_note: str, timeout: int, skipped: list[str],
+                  cell_timeout: int = CELL_TIMEOUT) -> None:
     """grades.csv, feedback/<student>.md and summary.md."""
     with open(out / "grades.csv", "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
@@ -630,7 +578,7 @@ def write_reports(out: Path, results: dict, net_note: str, timeout: int, skipped
     for student, rows in results.items():
         (out / "feedback" / f"{_safe(student)}.md").write_text(feedback(student, rows) + "\n", encoding="utf-8")
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    md = [f"# Grading summary ({when})", "", f"- {net_note}", f"- time limit {timeout} s per notebook", ""]
+    md = [f"# Grading summary ({when})", "", f"- {net_note}", f"- time limit {cell_timeout} s per cell, {timeout} s per notebook", ""]
     md += ["| student | notebook | points | time (s) | status |", "|---|---|---:|---:|---|"]
     for student, rows in results.items():
         for name, run, lines, notes in rows:
@@ -658,11 +606,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", type=Path, default=SOURCE, help="folder of instructor notebooks (with solutions)")
     parser.add_argument("--out", type=Path, default=OUT, help="folder for grades.csv, feedback/ and executed/")
     parser.add_argument("--timeout", type=int, default=180, help="wall-clock seconds allowed per notebook")
-    parser.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 2) // 2), help="students graded at once")
+    parser.add_argument("--cell-timeout", type=int, default=CELL_TIMEOUT,
+                        help="seconds one cell may run before it is stopped and the next one runs")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="students graded at once")
     parser.add_argument("--only", nargs="*", metavar="NN", help="lessons every student must submit (default: any submitted)")
     parser.add_argument("--no-sandbox", action="store_true", help="do not try to cut the network")
     args = parser.parse_args(argv)
-    grade(args.submissions, args.source, args.out, args.timeout, args.jobs, not args.no_sandbox, args.only)
+    grade(args.submissions, args.source, args.out, args.timeout, args.jobs, not args.no_sandbox, args.only,
+          cell_timeout=args.cell_timeout)
     return 0
 
 

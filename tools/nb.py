@@ -12,15 +12,19 @@
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+if str(ROOT) not in sys.path:  # run as a script: the course root holds utils/ and tools/
+    sys.path.insert(0, str(ROOT))
 
+from tools.nbio import dumps as _dump  # noqa: E402
+from tools.nbio import lines as _lines  # noqa: E402
+from tools.nbio import load as _load  # noqa: E402
+from tools.nbio import source_text as _src  # noqa: E402
 from utils.course import BRANCH, COLAB_DIR, NOTEBOOKS, REPO_URL  # noqa: E402
 
 NB_DIR = ROOT / "notebooks"
@@ -67,23 +71,6 @@ C = course.setup("{nid}")"""
 
 def _nid(path: Path) -> str:
     return path.name[:2]
-
-
-def _load(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def _dump(nb: dict) -> str:
-    return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
-
-
-def _src(cell: dict) -> str:
-    s = cell.get("source", "")
-    return "".join(s) if isinstance(s, list) else s
-
-
-def _lines(text: str) -> list[str]:
-    return text.splitlines(keepends=True)
 
 
 def with_headers(nb: dict, path: Path) -> dict:

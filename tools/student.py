@@ -29,7 +29,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+if str(ROOT) not in sys.path:  # run as a script: the course root holds utils/ and tools/
+    sys.path.insert(0, str(ROOT))
+
+from tools.nbio import dumps as _dump  # noqa: E402
+from tools.nbio import set_source as _set_source  # noqa: E402
+from tools.nbio import source_text  # noqa: E402
+
 SOURCE = ROOT / "notebooks"
 OUT = ROOT / "build" / "student"
 
@@ -50,16 +56,6 @@ HANDOUT = ["utils", "data", "pyproject.toml", "environment.yml", "README.md", "M
 
 class EditionError(ValueError):
     """A notebook whose markers cannot be turned into a student edition (one sentence)."""
-
-
-def source_text(cell: dict) -> str:
-    s = cell.get("source", "")
-    return "".join(s) if isinstance(s, list) else s
-
-
-def _set_source(cell: dict, text: str) -> None:
-    parts = text.split("\n")
-    cell["source"] = [p + "\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
 
 
 def _regions(text: str, begin: str, end: str, where: str) -> list[tuple[int, int]]:
@@ -248,10 +244,6 @@ def nbgrader_source(nb: dict, points_of) -> dict:
             cell["outputs"], cell["execution_count"] = [], None
     out["cells"] = cells
     return out
-
-
-def _dump(nb: dict) -> str:
-    return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
 
 
 def lesson_files(source: Path, ids: list[str] | None = None) -> list[Path]:
