@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from utils.course import NOTEBOOKS
+from utils.course import find_notebook
 from utils.errors import CourseError
 from utils.paths import read_json
 
@@ -59,10 +59,7 @@ def lookup(term: str) -> Entry:
 
 def notebook_file(notebook: str) -> str:
     """The file name of notebook ``notebook`` ('06' -> '06_quantization.ipynb')."""
-    for nid, stem, _ in NOTEBOOKS:
-        if nid == notebook:
-            return f"{stem}.ipynb"
-    raise CourseError(f"Unknown notebook id {notebook!r}: use one of 00-08.")
+    return f"{find_notebook(notebook)[1]}.ipynb"
 
 
 def plain(heading: str) -> str:

@@ -44,7 +44,7 @@ import secrets
 import tempfile
 from pathlib import Path
 
-from utils.course import NOTEBOOKS
+from utils.course import NOTEBOOKS, find_notebook
 from utils.errors import CourseError
 
 VERSION = 2
@@ -209,9 +209,7 @@ def reset() -> None:
 
 
 def _check_id(notebook: str) -> str:
-    if not isinstance(notebook, str) or notebook not in {nid for nid, _, _ in NOTEBOOKS}:
-        raise CourseError(f"Unknown notebook id {notebook!r}: use a two-digit id from '00' to '08'.")
-    return notebook
+    return find_notebook(notebook)[0]
 
 
 def _check_question(qid: str) -> str:
