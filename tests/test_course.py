@@ -35,7 +35,7 @@ def test_setup_returns_paths_and_seeds_numpy(monkeypatch):
 
 
 def test_setup_rejects_unknown_notebook_in_one_sentence():
-    with pytest.raises(CourseError, match=r"Unknown notebook id '42': use one of 00-09\."):
+    with pytest.raises(CourseError, match=r"Unknown notebook id '42': use a two-digit id from '00' to '09'\."):
         course.setup("42")
 
 

@@ -58,3 +58,33 @@ print([f for f in opened if "/data/" in f.replace("\\\\", "/")])
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout
+
+
+MAX_FUNCTION_LINES = 60
+
+
+def _long_functions() -> list[str]:
+    """Every function (or method) in utils longer than MAX_FUNCTION_LINES, decorators and docstring included."""
+    found = []
+    for m in MODULES:
+        path = ROOT / "utils" / f"{m}.py"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+                lines = node.end_lineno - first + 1
+                if lines > MAX_FUNCTION_LINES:
+                    found.append(f"utils/{m}.py:{node.lineno} {node.name} ({lines} lines)")
+    return found
+
+
+def test_no_function_in_utils_is_longer_than_60_lines():
+    assert _long_functions() == []
+
+
+def test_the_length_check_sees_a_long_function(monkeypatch, tmp_path):
+    (tmp_path / "utils").mkdir()
+    body = "\n".join(f"    x{i} = {i}" for i in range(MAX_FUNCTION_LINES))
+    (tmp_path / "utils" / "long.py").write_text(f"def long():\n{body}\n", encoding="utf-8")
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    monkeypatch.setattr(sys.modules[__name__], "MODULES", ["long"])
+    assert _long_functions() == [f"utils/long.py:1 long ({MAX_FUNCTION_LINES + 1} lines)"]

@@ -621,6 +621,43 @@ def _suggest(need_flash: int, need_sram: int, exclude: str) -> str:
     return f"a board with enough memory, e.g. the {best.name} ({best.ram_kb:,.0f} KiB SRAM, {best.flash_kb:,.0f} KiB flash)"
 
 
+def _limits(d: Device, fp: Footprint, flash: int, sram: int, latency: float | None, deadline_ms: float | None,
+            reasons: list, changes: list) -> None:
+    """Append why the model does not fit ``d`` (float32, flash, SRAM, deadline) and what to change."""
+    if not fp.is_int8:
+        reasons.append("the model computes in float32, which is 4x the bytes and slow without an FPU "
+                       f"({FLOAT_NOTE})")
+        changes.append("convert it to full int8 (utils.convert.int8_model) for 1/4 of the weight bytes")
+    if flash > d.flash_bytes:
+        reasons.append(f"model + runtime need {flash / 1024:,.1f} KiB of flash, the {d.name} has {d.flash_kb:,.0f} KiB")
+        changes.append(f"shrink the model by {(flash - d.flash_bytes) / 1024:,.1f} KiB (fewer parameters, int8), or "
+                       + _suggest(flash, sram, d.name))
+    if sram > d.ram_bytes:
+        size, idx, op = fp.largest_activation
+        reasons.append(f"arena + I/O + stack need {sram / 1024:,.1f} KiB of SRAM, the {d.name} has {d.ram_kb:,.0f} KiB")
+        changes.append(f"cut activation memory by {(sram - d.ram_bytes) / 1024:,.1f} KiB (the largest tensor is the "
+                       f"{size:,}-byte output of layer {idx}, {op}: fewer filters or earlier downsampling), or "
+                       + _suggest(flash, sram, d.name))
+    if deadline_ms is not None and latency is None and d.tflm and fp.is_int8:
+        reasons.append(f"the {deadline_ms:g} ms deadline cannot be checked without a latency estimate")
+        changes.append("pick kernels or a board with published measurements for its core")
+    if deadline_ms is not None and latency is not None and latency > deadline_ms:
+        reasons.append(f"~{latency:,.3g} ms per inference misses the {deadline_ms:g} ms deadline")
+        changes.append(f"cut the latency {latency / deadline_ms:.1f}x: fewer MACs (depthwise ones first), optimized "
+                       "kernels, or a faster board")
+
+
+def _layer_rows(fp: Footprint, est) -> Table:
+    """One row per layer: its MACs and, with an estimate, its share of the latency."""
+    layers = Table()
+    for n, (index, kind, macs) in enumerate(fp.layer_macs):
+        row = {"#": index, "op": kind, "MACs": macs}
+        if est is not None:
+            row["estimated ms"] = round(est.op_ms[n], 4)
+        layers.append(row)
+    return layers
+
+
 def run_board(tflite: TfliteFile, board, kernels: str | None = None, deadline_ms: float | None = None) -> Fit:
     """Fit, latency, energy and a verdict for the .tflite ``tflite`` on catalog board ``board``."""
     d = _board(board)
@@ -658,33 +695,8 @@ def run_board(tflite: TfliteFile, board, kernels: str | None = None, deadline_ms
             "datasheet figure, unverified" if not d.is_verified("active_mw") else "datasheet figure")
         power = power or d.active_mw
         energy = None if power is None else latency * power  # ms x mW = uJ
-    if not fp.is_int8:
-        reasons.append("the model computes in float32, which is 4x the bytes and slow without an FPU "
-                       f"({FLOAT_NOTE})")
-        changes.append("convert it to full int8 (utils.convert.int8_model) for 1/4 of the weight bytes")
-    if flash > d.flash_bytes:
-        reasons.append(f"model + runtime need {flash / 1024:,.1f} KiB of flash, the {d.name} has {d.flash_kb:,.0f} KiB")
-        changes.append(f"shrink the model by {(flash - d.flash_bytes) / 1024:,.1f} KiB (fewer parameters, int8), or "
-                       + _suggest(flash, sram, d.name))
-    if sram > d.ram_bytes:
-        size, idx, op = fp.largest_activation
-        reasons.append(f"arena + I/O + stack need {sram / 1024:,.1f} KiB of SRAM, the {d.name} has {d.ram_kb:,.0f} KiB")
-        changes.append(f"cut activation memory by {(sram - d.ram_bytes) / 1024:,.1f} KiB (the largest tensor is the "
-                       f"{size:,}-byte output of layer {idx}, {op}: fewer filters or earlier downsampling), or "
-                       + _suggest(flash, sram, d.name))
-    if deadline_ms is not None and latency is None and d.tflm and fp.is_int8:
-        reasons.append(f"the {deadline_ms:g} ms deadline cannot be checked without a latency estimate")
-        changes.append("pick kernels or a board with published measurements for its core")
-    if deadline_ms is not None and latency is not None and latency > deadline_ms:
-        reasons.append(f"~{latency:,.3g} ms per inference misses the {deadline_ms:g} ms deadline")
-        changes.append(f"cut the latency {latency / deadline_ms:.1f}x: fewer MACs (depthwise ones first), optimized "
-                       "kernels, or a faster board")
-    layers = Table()
-    for n, (index, kind, macs) in enumerate(fp.layer_macs):
-        row = {"#": index, "op": kind, "MACs": macs}
-        if est is not None:
-            row["estimated ms"] = round(est.op_ms[n], 4)
-        layers.append(row)
+    _limits(d, fp, flash, sram, latency, deadline_ms, reasons, changes)
+    layers = _layer_rows(fp, est)
     fits = not reasons
     changes = list(dict.fromkeys(changes))  # the same advice once
     return Fit(d, kernels, flash, sram, fp.arena_bytes, fp.io_bytes, fp.macs, latency, energy, power,

@@ -161,6 +161,23 @@ def float_ops(tflite: TfliteFile) -> list[str]:
     return found
 
 
+def _run(converter) -> bytes:
+    """The converter's .tflite bytes, or one sentence naming what it could not convert."""
+    try:
+        with captured_output() as log:
+            return converter.convert()
+    except Exception as err:  # ConverterError and friends: name the op, hide the MLIR dump
+        message = f"{err}\n{log.getvalue()}"
+        names = _ops_named_in(message)
+        if names:
+            raise CourseError(
+                f"The TFLite converter has no builtin kernel for the TensorFlow op(s) {', '.join(names)}: "
+                "replace that layer or operation with one TFLite supports."
+            ) from None
+        first = next((ln.strip() for ln in str(err).splitlines() if ln.strip()), type(err).__name__)
+        raise CourseError(f"The TFLite converter failed ({first[:200]}).") from None
+
+
 def convert(model, recipe: str = "int8", *, representative=None, per_channel: bool = True,
             check_micro: bool | None = None) -> bytes:
     """The .tflite bytes of Keras ``model`` converted with ``recipe`` (one of RECIPES).
@@ -194,19 +211,7 @@ def convert(model, recipe: str = "int8", *, representative=None, per_channel: bo
         converter._experimental_disable_per_channel = True
         if hasattr(converter, "_experimental_disable_per_channel_quantization_for_dense_layers"):
             converter._experimental_disable_per_channel_quantization_for_dense_layers = True
-    try:
-        with captured_output() as log:
-            tflite = converter.convert()
-    except Exception as err:  # ConverterError and friends: name the op, hide the MLIR dump
-        message = f"{err}\n{log.getvalue()}"
-        names = _ops_named_in(message)
-        if names:
-            raise CourseError(
-                f"The TFLite converter has no builtin kernel for the TensorFlow op(s) {', '.join(names)}: "
-                "replace that layer or operation with one TFLite supports."
-            ) from None
-        first = next((ln.strip() for ln in str(err).splitlines() if ln.strip()), type(err).__name__)
-        raise CourseError(f"The TFLite converter failed ({first[:200]}).") from None
+    tflite = _run(converter)
     if check_micro is None:
         check_micro = recipe in MICRO_RECIPES
     if check_micro:

@@ -138,10 +138,18 @@ def quiet_tensorflow() -> None:
     native_logs.install_in_kernel()
 
 
+def find_notebook(nid: str) -> tuple[str, str, str]:
+    """The (id, file stem, title) of lesson ``nid`` ('06'), or one sentence naming the ids there are."""
+    for row in NOTEBOOKS:
+        if row[0] == nid:
+            return row
+    raise CourseError(f"Unknown notebook id {nid!r}: use a two-digit id from "
+                      f"'{NOTEBOOKS[0][0]}' to '{NOTEBOOKS[-1][0]}'.")
+
+
 def setup(notebook: str) -> Course:
     """Prepare a notebook session: root, Colab installs, seeds, quiet logs, plot style."""
-    if not isinstance(notebook, str) or notebook not in {n for n, _, _ in NOTEBOOKS}:
-        raise CourseError(f"Unknown notebook id {notebook!r}: use one of {NOTEBOOKS[0][0]}-{NOTEBOOKS[-1][0]}.")
+    find_notebook(notebook)
     quiet_tensorflow()
     root = find_root()
     colab = on_colab()

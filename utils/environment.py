@@ -16,6 +16,7 @@ import sys
 from dataclasses import dataclass
 
 from utils.course import wheel_available
+from utils.tables import Html, Table
 
 
 @dataclass(frozen=True)
@@ -122,11 +123,10 @@ def report(run_models: bool = True) -> list[Row]:
 
 def to_html(rows: list[Row]) -> str:
     """The report as an HTML table, green for working parts and red for missing ones."""
-    body = "".join(
-        f"<tr><td>{html.escape(r.component)}</td><td><code>{html.escape(r.version)}</code></td>"
-        f"<td style='color:{'#1b7a3a' if r.ok else '#a4262c'}'>{'&#10004;' if r.ok else '&#10008;'} "
-        f"{html.escape(r.status)}</td><td>{html.escape(r.used_for)}</td></tr>"
-        for r in rows
-    )
-    head = "<tr><th>component</th><th>version</th><th>status here</th><th>used for</th></tr>"
-    return f"<table>{head}{body}</table>"
+    return Table({
+        "component": r.component,
+        "version": Html(f"<code>{html.escape(r.version)}</code>"),
+        "status here": Html(f"<span style='color:{'#1b7a3a' if r.ok else '#a4262c'}'>"
+                            f"{'&#10004;' if r.ok else '&#10008;'} {html.escape(r.status)}</span>"),
+        "used for": r.used_for,
+    } for r in rows)._repr_html_()

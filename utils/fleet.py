@@ -35,6 +35,7 @@ from utils.course import SEED
 from utils.errors import CourseError
 from utils.network import LinkProfile
 from utils.paths import read_csv
+from utils.tables import Html, Table
 
 SECONDS_PER_HOUR = 3600.0
 # Guard rails: above these the arrays stop fitting comfortably in a laptop's memory.
@@ -160,24 +161,14 @@ class FleetResult:
         rows = self.rows()
         cols = list(rows[0])
         best = {c: min(r[c] for r in rows) for c in cols[1:]}
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
-        body = []
-        for r in rows:
-            cells = [f"<td><b>{html.escape(r['architecture'])}</b></td>"]
-            for c in cols[1:]:
-                text = _fmt(r[c])
-                if r[c] == best[c]:
-                    text = f"<b>{text}</b>"
-                cells.append(f"<td style='text-align:right'>{text}</td>")
-            body.append("<tr>" + "".join(cells) + "</tr>")
         caption = (
             f"{self.n_devices:,} devices, {self.hours:g} h, {self.workload.events_per_hour:g} events/device/h, "
             f"link {self.link.name} ({self.link.uplink_mbps:g} Mbit/s up, down {self.down_fraction:.1%} of the time)"
         )
-        return (
-            f"<table><caption>{html.escape(caption)}</caption><thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(body)}</tbody></table>"
-        )
+        table = Table(({"architecture": Html(f"<b>{html.escape(r['architecture'])}</b>"),
+                        **{c: Html(f"<b>{_fmt(r[c])}</b>") if r[c] == best[c] else _fmt(r[c]) for c in cols[1:]}}
+                       for r in rows), caption=caption, right=tuple(cols[1:]))
+        return table._repr_html_()
 
     def _repr_html_(self) -> str:
         return self.to_html()

@@ -15,9 +15,10 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from utils.course import NOTEBOOKS
+from utils.course import find_notebook
 from utils.errors import CourseError
 from utils.paths import read_json
+from utils.tables import Html, Table
 
 # The terms the seed's own glossary defines: the course must keep all of them.
 SEED_TERMS = ("Edge AI", "Cloud AI", "Latency", "TinyML", "Quantization", "Inference")
@@ -59,10 +60,7 @@ def lookup(term: str) -> Entry:
 
 def notebook_file(notebook: str) -> str:
     """The file name of notebook ``notebook`` ('06' -> '06_quantization.ipynb')."""
-    for nid, stem, _ in NOTEBOOKS:
-        if nid == notebook:
-            return f"{stem}.ipynb"
-    raise CourseError(f"Unknown notebook id {notebook!r}: use one of {NOTEBOOKS[0][0]}-{NOTEBOOKS[-1][0]}.")
+    return f"{find_notebook(notebook)[1]}.ipynb"
 
 
 def plain(heading: str) -> str:
@@ -85,16 +83,11 @@ def link(entry: Entry) -> str:
 def to_html(items: list[Entry] | None = None) -> str:
     """The glossary (or some of its entries) as an HTML table with a 'taught in' link per term."""
     items = entries() if items is None else items
-    rows = "".join(
-        f"<tr><td style='text-align:left'><b>{html.escape(e.term)}</b></td>"
-        f"<td style='text-align:left'>{html.escape(e.definition)}</td>"
-        f"<td style='text-align:left'><a href='{html.escape(link(e))}'>{e.notebook} · {html.escape(plain(e.heading))}</a></td></tr>"
-        for e in items
-    )
-    return (
-        "<table><thead><tr><th style='text-align:left'>term</th><th style='text-align:left'>meaning</th>"
-        f"<th style='text-align:left'>taught in</th></tr></thead><tbody>{rows}</tbody></table>"
-    )
+    return Table({
+        "term": Html(f"<b>{html.escape(e.term)}</b>"),
+        "meaning": e.definition,
+        "taught in": Html(f"<a href='{html.escape(link(e))}'>{e.notebook} · {html.escape(plain(e.heading))}</a>"),
+    } for e in items)._repr_html_()
 
 
 def search(text: str) -> list[Entry]:

@@ -13,11 +13,13 @@ Taught in lesson 05 (cloud-sized vs edge-sized models); lessons 06-08 reuse it.
 
 from __future__ import annotations
 
+import html
 import math
 import numbers
 from dataclasses import dataclass
 
 from utils.errors import CourseError
+from utils.tables import Html, Table
 
 # Layers that hold no weights and do no multiply-accumulates.
 FREE = {
@@ -97,15 +99,11 @@ class ModelStats:
         return f"ModelStats({self.model!r}: {self.params:,} parameters, {self.macs:,} MACs)\n{self}"
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{h}</th>" for h in ("layer", "kind", "output", "params", "MACs"))
-        body = "".join(
-            f"<tr><td>{r.name}</td><td>{r.kind}</td><td>{r.output_shape}</td>"
-            f"<td style='text-align:right'>{r.params:,}</td><td style='text-align:right'>{r.macs:,}</td></tr>"
-            for r in self.layers
-        )
-        total = (f"<tr><th colspan=3 style='text-align:left'>total ({self.model})</th>"
-                 f"<th style='text-align:right'>{self.params:,}</th><th style='text-align:right'>{self.macs:,}</th></tr>")
-        return f"<table><tr>{head}</tr>{body}{total}</table>"
+        rows = Table(({"layer": r.name, "kind": r.kind, "output": str(r.output_shape), "params": r.params,
+                       "MACs": r.macs} for r in self.layers), right=("params", "MACs"))
+        rows.append({"layer": Html(f"<b>total ({html.escape(str(self.model))})</b>"), "kind": "", "output": "",
+                     "params": Html(f"<b>{self.params:,}</b>"), "MACs": Html(f"<b>{self.macs:,}</b>")})
+        return rows._repr_html_()
 
 
 def _shape(tensor) -> tuple:

@@ -45,7 +45,7 @@ import secrets
 import tempfile
 from pathlib import Path
 
-from utils.course import NOTEBOOKS
+from utils.course import NOTEBOOKS, find_notebook
 from utils.errors import CourseError
 
 VERSION = 2
@@ -211,9 +211,7 @@ def reset() -> None:
 
 
 def _check_id(notebook: str) -> str:
-    if not isinstance(notebook, str) or notebook not in {nid for nid, _, _ in NOTEBOOKS}:
-        raise CourseError(f"Unknown notebook id {notebook!r}: use a two-digit id from '00' to '08'.")
-    return notebook
+    return find_notebook(notebook)[0]
 
 
 def _check_question(qid: str) -> str:
@@ -464,6 +462,22 @@ def _edge_path(parent: str, child: str) -> list[tuple[float, float]]:
     return [(px, py + _H / 2), (px, cy), (side, cy)]
 
 
+def _node_text(nid: str, st: str, state: dict) -> tuple[str, str]:
+    """(status line, rule line) printed in node ``nid``'s box."""
+    rule = unlock_rule(nid)
+    first = to_finish(nid, state)
+    if st == MASTERED:
+        tag = "\u2713 mastered"
+    elif st == MASTERED_EARLY:
+        tag = "\u2713 mastered early"
+        rule = f"counts once {_ids(first)} {_is_are(first)} mastered"
+    elif st == UNLOCKED:
+        tag = "open: master its quiz"
+    else:
+        tag = f"locked: finish {_ids(first)} first"
+    return tag, rule
+
+
 def tree_figure(state: dict | None = None, highlight: str | None = None):
     """A matplotlib figure of the Architecture Tree: two roots (01 cloud, 03 edge), three branches.
 
@@ -498,17 +512,7 @@ def tree_figure(state: dict | None = None, highlight: str | None = None):
         col, level = _LAYOUT[nid]
         x, y = _X[col], level * _DY
         st, colours = states[nid], look[states[nid]]
-        rule = unlock_rule(nid)
-        first = to_finish(nid, state)
-        if st == MASTERED:
-            tag = "\u2713 mastered"
-        elif st == MASTERED_EARLY:
-            tag = "\u2713 mastered early"
-            rule = f"counts once {_ids(first)} {_is_are(first)} mastered"
-        elif st == UNLOCKED:
-            tag = "open: master its quiz"
-        else:
-            tag = f"locked: finish {_ids(first)} first"
+        tag, rule = _node_text(nid, st, state)
         box = FancyBboxPatch((x - _W / 2, y - _H / 2), _W, _H, boxstyle="round,pad=0.02,rounding_size=0.15",
                              facecolor=colours["face"], edgecolor=colours["edge"], linestyle=colours["ls"],
                              lw=3.2 if nid == highlight else 1.6, zorder=2)

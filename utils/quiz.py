@@ -35,7 +35,7 @@ import re
 import string
 
 from utils import numbers, style
-from utils.course import NOTEBOOKS
+from utils.course import find_notebook
 from utils.display import display_with_static_copy
 from utils.errors import CourseError
 from utils.quiz_bank import LETTERS, Grade, grade, load_questions, options, question, shuffled
@@ -152,7 +152,7 @@ def _question_static(q: dict, number: int | None = None) -> str:
 
 
 def _title(notebook: str) -> str:
-    return next((t for n, _, t in NOTEBOOKS if n == notebook), notebook)
+    return find_notebook(notebook)[2]
 
 
 def _quiz_questions(bank: dict, questions: list[dict] | None) -> list[dict]:

@@ -61,6 +61,25 @@ def _text(x) -> bool:
     return isinstance(x, str) and bool(x.strip())
 
 
+def _option_text(opt, kind: str, label: str) -> str:
+    """One option's normalised text, or one sentence naming ``label`` when it breaks the schema."""
+    if kind == "predict" and isinstance(opt, str):
+        opt = {"text": opt}
+    if not isinstance(opt, dict) or not _text(opt.get("text")):
+        raise CourseError(f"{label}: needs a non-empty 'text'.")
+    allowed = {"text", "feedback"} if kind == "predict" else {"text", "correct", "feedback"}
+    if set(opt) - allowed:
+        raise CourseError(f"{label}: unknown field(s) {', '.join(sorted(set(opt) - allowed))}.")
+    if kind != "predict":
+        if not isinstance(opt.get("correct"), bool):
+            raise CourseError(f"{label}: 'correct' must be true or false.")
+        if not _text(opt.get("feedback")):
+            raise CourseError(f"{label}: every option needs 'feedback' saying why it is right or wrong.")
+    elif "feedback" in opt and not _text(opt["feedback"]):
+        raise CourseError(f"{label}: 'feedback', when given, must not be empty.")
+    return " ".join(opt["text"].lower().split())
+
+
 def validate_question(q, source: str, notebook: str | None = None) -> None:
     """Raise one sentence naming ``source`` and the question id when ``q`` breaks the bank schema."""
     if not isinstance(q, dict):
@@ -94,24 +113,7 @@ def validate_question(q, source: str, notebook: str | None = None) -> None:
     opts = q.get("options")
     if not isinstance(opts, list) or len(opts) < 2 or len(opts) > len(LETTERS):
         raise CourseError(f"{where}: needs a list of 2 to {len(LETTERS)} 'options'.")
-    texts = []
-    for i, opt in enumerate(opts):
-        label = f"{where}, option {LETTERS[i]}"
-        if kind == "predict" and isinstance(opt, str):
-            opt = {"text": opt}
-        if not isinstance(opt, dict) or not _text(opt.get("text")):
-            raise CourseError(f"{label}: needs a non-empty 'text'.")
-        allowed = {"text", "feedback"} if kind == "predict" else {"text", "correct", "feedback"}
-        if set(opt) - allowed:
-            raise CourseError(f"{label}: unknown field(s) {', '.join(sorted(set(opt) - allowed))}.")
-        if kind != "predict":
-            if not isinstance(opt.get("correct"), bool):
-                raise CourseError(f"{label}: 'correct' must be true or false.")
-            if not _text(opt.get("feedback")):
-                raise CourseError(f"{label}: every option needs 'feedback' saying why it is right or wrong.")
-        elif "feedback" in opt and not _text(opt["feedback"]):
-            raise CourseError(f"{label}: 'feedback', when given, must not be empty.")
-        texts.append(" ".join(opt["text"].lower().split()))
+    texts = [_option_text(opt, kind, f"{where}, option {LETTERS[i]}") for i, opt in enumerate(opts)]
     if len(set(texts)) != len(texts):
         raise CourseError(f"{where}: two options have the same text.")
     if kind == "predict":

@@ -6,14 +6,26 @@ Every lesson that prints a comparison (converter recipes, tensors, boards, layer
 from __future__ import annotations
 
 import html
+import re
 
 import numpy as np
 
 from utils.numbers import number
 
 
+class Html(str):
+    """A cell that is already HTML (a link, a bold figure): shown as it is in a notebook, as its text elsewhere."""
+
+
 class Table(list):
-    """A list of row dicts that shows itself as a table in a notebook (and as text elsewhere)."""
+    """A list of row dicts that shows itself as a table in a notebook (and as text elsewhere).
+
+    ``caption`` is shown above the table; the columns named in ``right`` are right-aligned (figures).
+    """
+
+    def __init__(self, rows=(), caption: str = "", right: tuple = ()):
+        super().__init__(rows)
+        self.caption, self.right = caption, tuple(right)
 
     def columns(self) -> list[str]:
         cols: list[str] = []
@@ -23,6 +35,8 @@ class Table(list):
 
     @staticmethod
     def _cell(v) -> str:
+        if isinstance(v, Html):
+            return html.unescape(re.sub(r"<[^>]+>", "", v))
         if isinstance(v, (float, np.floating)):
             if v != v:
                 return "-"
@@ -36,15 +50,18 @@ class Table(list):
             return ", ".join(shown) + (f", ... ({len(v)} values)" if len(v) > 3 else "")
         return "" if v is None else str(v)
 
+    def _html_cell(self, row: dict, col: str) -> str:
+        v = row.get(col)
+        text = v if isinstance(v, Html) else html.escape(self._cell(v))
+        return f"<td style='text-align:{'right' if col in self.right else 'left'}'>{text}</td>"
+
     def _repr_html_(self) -> str:
         cols = self.columns()
-        head = "".join(f"<th style='text-align:left'>{html.escape(str(c))}</th>" for c in cols)
-        body = "".join(
-            "<tr>" + "".join(f"<td style='text-align:left'>{html.escape(self._cell(r.get(c)))}</td>" for c in cols)
-            + "</tr>"
-            for r in self
-        )
-        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        head = "".join(f"<th style='text-align:{'right' if c in self.right else 'left'}'>{html.escape(str(c))}</th>"
+                       for c in cols)
+        body = "".join("<tr>" + "".join(self._html_cell(r, c) for c in cols) + "</tr>" for r in self)
+        caption = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
+        return f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
     def __repr__(self) -> str:
         cols = self.columns()
