@@ -120,3 +120,60 @@ def test_lesson_08_links_land_on_real_headings():
     for notebook, target in links:
         anchors = [glossary.anchor(h) for h in headings(notebook)]
         assert target in anchors, f"08 links to {notebook}#{target}, which is not a heading there"
+
+
+# Jargon the course uses: each term is defined (in bold) where a learner first meets it, and the glossary links there.
+JARGON = {
+    "Flash memory": r"\bflash\b",
+    "Kernel": r"\bkernels\b|\b(?:reference|optimi[sz]ed|vendor|CMSIS-NN|ESP-NN) kernel",
+    "Flatbuffer": r"\bflat ?buffers?\b",
+    "ReLU": r"(?-i:\bReLU\b)",
+    "Softmax": r"\bsoftmax\b",
+    "Adam optimiser": r"(?-i:\bAdam\b)",
+    "Cross-entropy loss": r"\bcross-?entropy\b",
+    "Epoch": r"\bepochs?\b",
+    "REST": r"(?-i:\bREST(?:ful)?\b)",
+    "Loopback": r"\bloopback\b",
+    "p50 and p99 latency": r"\bp(?:50|99)\b",
+}
+
+
+def _first_use(pattern: str):
+    """(notebook, heading over it, whether it is in bold) for the first markdown use of ``pattern`` in the course."""
+    for nid, _, _ in NOTEBOOKS:
+        nb = json.loads((find_root() / "notebooks" / glossary.notebook_file(nid)).read_text(encoding="utf-8"))
+        heading = None
+        for cell in nb["cells"]:
+            if cell["cell_type"] != "markdown":
+                continue
+            src = "".join(cell["source"])
+            found = re.search(pattern, src, re.I)
+            heads = [(m.start(), m.group(1)) for m in re.finditer(r"^#{1,6}\s+(.*?)\s*#*\s*$", src, re.M)]
+            if found:
+                heading = next((h for at, h in reversed(heads) if at < found.start()), heading)
+                line = src[src.rfind("\n", 0, found.start()) + 1:found.start()]
+                # Defined there: the word is in bold, or it sits in a "> **Term**: ..." definition line.
+                bold = src[:found.start()].count("**") % 2 == 1 or line.startswith("> **")
+                return nid, heading, bold
+            heading = heads[-1][1] if heads else heading
+    return None
+
+
+@pytest.mark.parametrize("term", JARGON)
+def test_jargon_is_defined_where_it_is_first_used_and_the_glossary_links_there(term):
+    use = _first_use(JARGON[term])
+    assert use is not None, f"{term!r} is never used: drop it from JARGON"
+    notebook, heading, bold = use
+    assert bold, f"{term!r} is first used in {notebook} under {heading!r} without being defined (in bold) there"
+    entry = glossary.lookup(term)
+    assert (entry.notebook, entry.heading) == (notebook, heading), (
+        f"the glossary sends {term!r} to {entry.notebook} {entry.heading!r}, but it is first taught in {notebook} "
+        f"{heading!r}")
+
+
+@pytest.mark.parametrize("term", JARGON)
+def test_no_quiz_uses_jargon_before_its_lesson(term):
+    taught = glossary.lookup(term).notebook
+    for path in sorted((find_root() / "data" / "quizzes").glob("*.json")):
+        if re.search(JARGON[term], path.read_text(encoding="utf-8"), re.I):
+            assert path.stem >= taught, f"bank {path.stem} uses {term!r}, which lesson {taught} teaches"

@@ -128,3 +128,24 @@ def test_the_course_names_its_units_one_way():
         code = "\n".join("".join(c["source"]) for c in json.loads(path.read_text(encoding="utf-8"))["cells"]
                          if c["cell_type"] == "code")
         assert not re.search(r"\b[KMG]iB\b", code), f"{path.name} prints binary units"
+
+
+def test_wrap_breaks_at_spaces_never_inside_a_number_or_between_it_and_its_unit():
+    text = "arena + I/O + stack need " + N.size(1_234_567) + " of SRAM, the nRF52840 has " + N.size(262_144) + (
+        " and the model needs 12,345,678 MACs per inference on this board")
+    lines = N.wrap(text, width=40).splitlines()
+    assert len(lines) > 1 and all(len(line) <= 40 for line in lines)
+    words = " ".join(line.strip() for line in lines).split(" ")
+    assert "12,345,678" in words and f"1.23{NB}MB" in words and f"262{NB}KB" in words
+    with pytest.raises(CourseError, match="at least 20 characters"):
+        N.wrap("x", width=5)
+
+
+def test_the_long_line_check_reads_only_printed_lines():
+    from conftest import LINE_WIDTH, _long_lines
+
+    short, long = "x" * LINE_WIDTH, "y" * (LINE_WIDTH + 1)
+    outputs = [{"output_type": "stream", "name": "stdout", "text": [short + "\n", long]},
+               {"output_type": "stream", "name": "stderr", "text": long},
+               {"output_type": "display_data", "data": {"text/plain": long}}]
+    assert _long_lines(outputs) == [long]

@@ -41,6 +41,8 @@ import numpy as np
 
 from utils.devices import Device, catalog, device
 from utils.errors import CourseError, require, shown
+from utils.numbers import size as fmt_size
+from utils.numbers import wrap
 from utils.paths import read_csv
 from utils.tables import Table
 from utils.tflite_model import TfliteFile, model_bytes, read_model
@@ -581,13 +583,12 @@ class Fit:
         return battery_mah * battery_v * 3.6 / (avg_mw * 1e-3) / 86400
 
     def summary(self) -> str:
-        kb = 1024
         lines = [f"{self.board.name} ({self.board.board}): {'FITS' if self.fits else 'DOES NOT FIT'}"]
         fl = self.flash_available
-        lines.append(f"  flash {self.flash_needed / kb:,.1f} KiB needed (model {self.flash_needed - RUNTIME_CODE_BYTES:,} B"
-                     f" + runtime {RUNTIME_CODE_BYTES // kb} KiB) of {fl / kb:,.0f} KiB" if fl else "  flash: unknown")
-        lines.append(f"  SRAM  {self.sram_needed / kb:,.1f} KiB needed (arena {self.arena_bytes:,} B + I/O "
-                     f"{self.io_bytes:,} B + stack {STACK_BYTES // kb} KiB) of {self.sram_available / kb:,.0f} KiB")
+        lines.append(f"  flash {fmt_size(self.flash_needed)} needed (model {self.flash_needed - RUNTIME_CODE_BYTES:,} B"
+                     f" + runtime {fmt_size(RUNTIME_CODE_BYTES)}) of {fmt_size(fl)}" if fl else "  flash: unknown")
+        lines.append(f"  SRAM  {fmt_size(self.sram_needed)} needed (arena {self.arena_bytes:,} B + I/O "
+                     f"{self.io_bytes:,} B + stack {fmt_size(STACK_BYTES)}) of {fmt_size(self.sram_available)}")
         if self.latency_ms is not None:
             band = (f", typically within \u00b1{self.latency_error_pct:.0f} %" if self.latency_error_pct is not None
                     else "")
@@ -599,7 +600,7 @@ class Fit:
         if self.energy_uj is not None:
             lines.append(f"  energy ~{self.energy_uj:,.3g} uJ per inference at {self.power_mw:.3g} mW ({self.power_source})")
         lines += [f"  why: {r}" for r in self.reasons] + [f"  change: {c}" for c in self.changes]
-        return "\n".join(lines)
+        return "\n".join(wrap(line) for line in lines)  # long lines break at spaces, never inside a number
 
     def __repr__(self) -> str:
         return self.summary()
@@ -618,7 +619,7 @@ def _suggest(need_flash: int, need_sram: int, exclude: str) -> str:
     if not ok:
         return "no microcontroller in the catalog is big enough: make the model smaller"
     best = min(ok, key=lambda d: (d.ram_kb, d.flash_kb))
-    return f"a board with enough memory, e.g. the {best.name} ({best.ram_kb:,.0f} KiB SRAM, {best.flash_kb:,.0f} KiB flash)"
+    return f"a board with enough memory, e.g. the {best.name} ({fmt_size(best.ram_bytes)} SRAM, {fmt_size(best.flash_bytes)} flash)"
 
 
 def _limits(d: Device, fp: Footprint, flash: int, sram: int, latency: float | None, deadline_ms: float | None,
@@ -629,13 +630,13 @@ def _limits(d: Device, fp: Footprint, flash: int, sram: int, latency: float | No
                        f"({FLOAT_NOTE})")
         changes.append("convert it to full int8 (utils.convert.int8_model) for 1/4 of the weight bytes")
     if flash > d.flash_bytes:
-        reasons.append(f"model + runtime need {flash / 1024:,.1f} KiB of flash, the {d.name} has {d.flash_kb:,.0f} KiB")
-        changes.append(f"shrink the model by {(flash - d.flash_bytes) / 1024:,.1f} KiB (fewer parameters, int8), or "
+        reasons.append(f"model + runtime need {fmt_size(flash)} of flash, the {d.name} has {fmt_size(d.flash_bytes)}")
+        changes.append(f"shrink the model by {fmt_size(flash - d.flash_bytes)} (fewer parameters, int8), or "
                        + _suggest(flash, sram, d.name))
     if sram > d.ram_bytes:
         size, idx, op = fp.largest_activation
-        reasons.append(f"arena + I/O + stack need {sram / 1024:,.1f} KiB of SRAM, the {d.name} has {d.ram_kb:,.0f} KiB")
-        changes.append(f"cut activation memory by {(sram - d.ram_bytes) / 1024:,.1f} KiB (the largest tensor is the "
+        reasons.append(f"arena + I/O + stack need {fmt_size(sram)} of SRAM, the {d.name} has {fmt_size(d.ram_bytes)}")
+        changes.append(f"cut activation memory by {fmt_size(sram - d.ram_bytes)} (the largest tensor is the "
                        f"{size:,}-byte output of layer {idx}, {op}: fewer filters or earlier downsampling), or "
                        + _suggest(flash, sram, d.name))
     if deadline_ms is not None and latency is None and d.tflm and fp.is_int8:
@@ -718,8 +719,8 @@ def fit_table(tflite: TfliteFile, deadline_ms: float | None = None) -> Table:
             continue
         f = run_board(tflite, d, deadline_ms=deadline_ms)
         rows.append({"board": d.name, "fits": "yes" if f.fits else "no",
-                     "flash KiB": f"{f.flash_needed / 1024:,.1f} / {d.flash_kb:,.0f}",
-                     "SRAM KiB": f"{f.sram_needed / 1024:,.1f} / {d.ram_kb:,.0f}",
+                     "flash KB": f"{f.flash_needed / 1e3:,.1f} / {d.flash_bytes / 1e3:,.0f}",
+                     "SRAM KB": f"{f.sram_needed / 1e3:,.1f} / {d.ram_bytes / 1e3:,.0f}",
                      "latency ms": None if f.latency_ms is None else round(f.latency_ms, 3),
                      "typical error": _band_text(f),
                      "energy uJ": None if f.energy_uj is None else round(f.energy_uj, 2)})

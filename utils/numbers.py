@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import numbers as _abc
 import re
+import textwrap
 
 from utils.errors import CourseError
 
@@ -110,6 +111,14 @@ def fields(parts, sep: str = "; ", width: int = 88, indent: str = "    ") -> str
             line = indent + part
     lines.append(line)
     return "\n".join(lines)
+
+
+def wrap(text: str, width: int = 88, indent: str = "      ") -> str:
+    """``text`` in lines of at most ``width`` characters, broken only at spaces (a number and its unit, joined
+    by a no-break space, stay together); continuation lines start with ``indent``."""
+    if width < 20:
+        raise CourseError(f"A line must be at least 20 characters wide, got {width}.")
+    return textwrap.fill(text, width, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False)
 
 
 _SCIENTIFIC = re.compile(r"\d(?:\.\d+)?[eE]\+\d+")
