@@ -336,3 +336,16 @@ def test_bad_parameterised_specs_are_one_sentence(tmp_path, monkeypatch, change,
 def test_the_validator_kind_is_gone():
     assert "validator" not in checks.KINDS
     assert "validator" not in (ROOT / "utils" / "checks.py").read_text()
+
+
+def test_the_design_justification_is_a_manual_answer_cell():
+    """The contract's marker: a markdown cell with course.manual, whose model answer the student edition drops."""
+    from student import student_edition
+
+    nb = _nb(ROOT / "notebooks" / "07_on_device_inference.ipynb")
+    manual = [c for c in nb["cells"] if "course" in c["metadata"]]
+    assert [(c["cell_type"], c["metadata"]["course"]) for c in manual] == [
+        ("markdown", {"manual": "07.design-justification", "points": 3})]
+    assert solution_lines(source_text(manual[0]))
+    edition = {c["id"]: c for c in student_edition(nb)["cells"]}[manual[0]["id"]]
+    assert "YOUR ANSWER HERE" in source_text(edition) and edition["metadata"] == manual[0]["metadata"]
