@@ -39,8 +39,8 @@ def _rate(value) -> float:
 
 def _layer(weights) -> tuple[np.ndarray, np.ndarray]:
     """(kernel, bias) of a softmax layer, float64, or one sentence."""
-    require(isinstance(weights, (list, tuple)) and len(weights) == 2,
-            f"weights must be [kernel, bias] of one Dense layer, got {shown(weights)}.")
+    if not (isinstance(weights, (list, tuple)) and len(weights) == 2):  # the message only on failure: it prints arrays
+        raise CourseError(f"weights must be [kernel, bias] of one Dense layer, got {shown(weights)}.")
     kernel, bias = (np.asarray(w, dtype=np.float64) for w in weights)
     require(kernel.ndim == 2 and bias.shape == (kernel.shape[1],),
             f"weights must be a (features, classes) kernel and a (classes,) bias, got {kernel.shape} and {bias.shape}.")
@@ -51,8 +51,8 @@ def _data(x, y, kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     xs, ys = np.asarray(x, dtype=np.float64), np.asarray(y)
     require(xs.ndim == 2 and xs.shape[1] == kernel.shape[0],
             f"x must be (N, {kernel.shape[0]}) features for this layer, got shape {xs.shape}.")
-    require(ys.shape == (len(xs),) and ys.dtype.kind in "iu",
-            f"y must be one whole-number label per row of x ({len(xs)}), got {shown(y)}.")
+    if not (ys.shape == (len(xs),) and ys.dtype.kind in "iu"):
+        raise CourseError(f"y must be one whole-number label per row of x ({len(xs)}), got {shown(y)}.")
     require(len(ys) == 0 or (ys.min() >= 0 and ys.max() < kernel.shape[1]),
             f"labels must lie in 0..{kernel.shape[1] - 1}.")
     return xs, ys
@@ -98,8 +98,8 @@ def weighted_average(updates, counts) -> list[np.ndarray]:
     """The FedAvg step: the element-wise average of each device's weights, weighted by its number of inputs."""
     require(isinstance(updates, (list, tuple)) and len(updates) > 0, "updates must be a non-empty list of weight lists.")
     n = np.asarray(counts, dtype=np.float64)
-    require(n.shape == (len(updates),), f"counts must give one number of inputs per update ({len(updates)}), "
-                                        f"got {shown(counts)}.")
+    if n.shape != (len(updates),):
+        raise CourseError(f"counts must give one number of inputs per update ({len(updates)}), got {shown(counts)}.")
     require(bool(np.all(np.isfinite(n))) and bool(np.all(n >= 0)) and n.sum() > 0,
             "counts must be numbers of inputs, at least 0, and not all 0.")
     shapes = [tuple(np.shape(w) for w in u) if isinstance(u, (list, tuple)) else None for u in updates]

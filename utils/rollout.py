@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from utils.course import SEED
-from utils.errors import require, shown
+from utils.errors import CourseError, require, shown
 
 STAGES = (0.05, 0.25, 1.0)  # canary 5 %, then a quarter of the fleet, then everyone
 TOLERANCE_POINTS = 1.0  # how much worse than the old model the new one may look before the guard stops it
@@ -45,8 +45,9 @@ class Verdict:
 
 def _flags(values, what: str) -> np.ndarray:
     arr = np.asarray(values)
-    require(arr.ndim == 1 and (arr.dtype == bool or arr.dtype.kind in "iu" and set(np.unique(arr)) <= {0, 1}),
-            f"{what} must be a 1-D list of right (True) or wrong (False) answers, got {shown(values)}.")
+    if not (arr.ndim == 1 and (arr.dtype == bool or arr.dtype.kind in "iu" and set(np.unique(arr)) <= {0, 1})):
+        # The message is built only on failure: it prints the values.
+        raise CourseError(f"{what} must be a 1-D list of right (True) or wrong (False) answers, got {shown(values)}.")
     return arr.astype(bool)
 
 
