@@ -172,7 +172,7 @@ def try_design(model, plan: Budget, epochs: int = 2, dataset: str = "digits") ->
     training.train(model, data, training.Recipe(epochs=epochs, batch_size=32, learning_rate=0.01), progress=False)
     tflite = convert.convert(model, "int8", representative=convert.representative_samples(data.x_train))
     accuracy = litert.accuracy(tflite, data.x_test, data.y_test)
-    fit = board_sim.simulate(tflite, plan.board, deadline_ms=plan.deadline_ms)
+    fit = board_sim.run_board(tflite, plan.board, deadline_ms=plan.deadline_ms)
     notes = [] if fit.latency_error_pct is not None else [
         "the latency and energy rest on few published measurements for this board: rough figures"]
     return Design(plan, stats, tflite, fit, accuracy, epochs, energy_per_day(fit, plan.inferences_per_hour), notes)
