@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from utils.errors import CourseError
+from utils.numbers import wrap
 from utils.paths import data_dir  # noqa: F401 - datasets.data_dir is public
 
 # Seed of the train/test split: fixed here (not the global seed) so the test set never moves.
@@ -85,9 +86,9 @@ class Dataset:
         return len(self.class_names)
 
     def __repr__(self) -> str:
-        return (
+        return wrap(  # the source is a long citation: break it at spaces, never inside a number
             f"Dataset({self.name!r}: {len(self.x_train)} train + {len(self.x_test)} test, "
-            f"input {self.input_shape}, {self.num_classes} classes; {self.source})"
+            f"input {self.input_shape}, {self.num_classes} classes; {self.source})", indent="    "
         )
 
 
