@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from utils.errors import CourseError, require, shown
+from utils.errors import CourseError, number, require, shown
 
 INT8_MIN, INT8_MAX = -128, 127
 # Smallest normal float32: a scale below it would underflow to 0 for ranges of denormal size.
@@ -109,8 +109,7 @@ def _normalise_axis(axis: int | None, ndim: int) -> int | None:
 
 def _codes(bits: int, symmetric: bool) -> tuple[int, int]:
     """The integer codes a ``bits``-bit tensor may use: symmetric grids drop the lowest code."""
-    if isinstance(bits, bool) or not isinstance(bits, (int, np.integer)) or not 2 <= bits <= 8:
-        raise CourseError(f"bits must be a whole number from 2 to 8, got {shown(bits)}.")
+    number(bits, "bits", 2, 8, whole=True)
     qmax = 2 ** (int(bits) - 1) - 1
     return (-qmax if symmetric else -qmax - 1), qmax
 

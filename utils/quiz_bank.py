@@ -26,7 +26,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from utils.errors import CourseError
+from utils.errors import CourseError, number
 from utils.paths import data_dir
 
 TYPES = ("single", "multiple", "numeric", "predict")
@@ -289,8 +289,7 @@ def option_order(qid: str, n: int, learner: str, attempt: int = 0) -> list[int]:
     """
     if not isinstance(learner, str) or not learner:
         raise CourseError("A learner id is a non-empty string (utils.progress.learner_id() makes one).")
-    if isinstance(attempt, bool) or not isinstance(attempt, int) or attempt < 0:
-        raise CourseError(f"The attempt number must be a whole number, 0 or more, got {attempt!r}.")
+    number(attempt, "The attempt number", 0, whole=True)
 
     def key(i: int) -> str:
         return hashlib.sha256(f"{learner}\x1f{qid}\x1f{attempt}\x1f{i}".encode()).hexdigest()

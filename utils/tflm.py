@@ -18,7 +18,6 @@ LiteRT's reference kernels and says so in one sentence. Defined for lesson 07.
 from __future__ import annotations
 
 import hashlib
-import numbers
 import os
 import re
 import subprocess
@@ -28,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from utils.capture import call_captured, captured_output
-from utils.errors import CourseError, require, shown
+from utils.errors import CourseError, number, require, shown
 from utils.tflite_model import TfliteFile, model_bytes, read_model
 
 FALLBACK_NOTE = ("TFLite Micro is not available here (its wheels are for Linux x86_64 only), so this runs "
@@ -65,10 +64,7 @@ def _flag(value, what: str) -> bool:
 
 def _arena_size(arena_size) -> int:
     """A checked arena size: a whole number of bytes from 1 to 64 MiB, else one sentence."""
-    require(isinstance(arena_size, numbers.Integral) and not isinstance(arena_size, (bool, np.bool_)),
-            f"arena_size must be a whole number of bytes, got {shown(arena_size)}.")
-    n = int(arena_size)
-    require(n > 0, f"arena_size must be a positive number of bytes, got {n:,}.")
+    n = number(arena_size, "arena_size", 1, whole=True, unit="bytes")
     require(n <= MAX_ARENA_BYTES, f"An arena of {n:,} bytes is larger than any microcontroller's SRAM: "
                                   f"give at most {MAX_ARENA_BYTES:,} bytes (64 MiB).")
     return n
@@ -404,10 +400,7 @@ def fits_in(model: TfliteFile, arena_size: int) -> bool:
 
 def smallest_arena(model: TfliteFile, step: int = 16) -> int:
     """The smallest arena (to ``step`` bytes) in which TFLM builds and runs the model (bisection)."""
-    whole = isinstance(step, numbers.Integral) and not isinstance(step, (bool, np.bool_))
-    require(whole and 0 < step <= MAX_ARENA_BYTES,
-            f"step must be a whole number of bytes from 1 to {MAX_ARENA_BYTES:,}, got {shown(step)}.")
-    step = int(step)
+    step = number(step, "step", 1, MAX_ARENA_BYTES, whole=True, unit="bytes")
     data, m = _model(model)
     _need_tflm("smallest_arena")
     lo = _measured(data, m).total  # the report is a lower bound: it excludes transient needs
