@@ -210,17 +210,22 @@ def _measured_in(data: bytes, m) -> tuple[ArenaReport, int]:
     return _MEASURED[key]
 
 
-def _record(data: bytes, m, arena_size: int, measuring: bool = False) -> ArenaReport:
-    interp = _build(data, arena_size, measuring=measuring)
-    interp.set_input(_zeros(m), 0)
+def _invoke(interp) -> tuple[bool, str]:
+    """(whether one inference ran, what TFLite Micro printed meanwhile)."""
     with captured_output() as log:
         try:
             interp.invoke()
-            ok = True
         except RuntimeError:
-            ok = False
+            return False, log.getvalue()
+    return True, log.getvalue()
+
+
+def _record(data: bytes, m, arena_size: int, measuring: bool = False) -> ArenaReport:
+    interp = _build(data, arena_size, measuring=measuring)
+    interp.set_input(_zeros(m), 0)
+    ok, log = _invoke(interp)
     if not ok:
-        raise _failure(arena_size, log.getvalue(), measuring)
+        raise _failure(arena_size, log, measuring)
     _, text = call_captured(interp.print_allocations)
     return parse_report(text)
 
@@ -284,14 +289,9 @@ def run(model: TfliteFile, x: np.ndarray, arena_size: int | None = None, all_ten
     step = max(1, len(x) // 10)
     for i, sample in enumerate(x):
         interp.set_input(sample[None], 0)
-        with captured_output() as log:
-            try:
-                interp.invoke()
-                failed = False
-            except RuntimeError:
-                failed = True
-        if failed:
-            raise _failure(size or _roomy(data, m, all_tensors), log.getvalue(), measuring=size is None)
+        ok, log = _invoke(interp)
+        if not ok:
+            raise _failure(size or _roomy(data, m, all_tensors), log, measuring=size is None)
         outs.append(np.array(interp.get_output(0)).reshape(m.output.shape))
         for t in wanted:
             tensors[t].append(np.array(interp.GetTensor(t, 0)["tensor_data"]).reshape(m.tensors[t].shape))
