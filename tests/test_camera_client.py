@@ -259,7 +259,7 @@ def test_endpoint_refusal_is_reported(endpoint):
 
 
 def test_bad_camera_settings(endpoint):
-    with pytest.raises(CourseError, match="timeout_s must be a positive"):
+    with pytest.raises(CourseError, match="timeout_s must be a number of seconds, above 0"):
         CloudCamera(endpoint, timeout_s=0)
     with pytest.raises(CourseError, match="CloudEndpoint or a URL"):
         CloudCamera(8501)
@@ -303,9 +303,9 @@ def test_load_test_counts_failures_by_kind(stand_in):
 def test_bad_load_settings(model, endpoint):
     with pytest.raises(CourseError, match="whole numbers from 1 to 256"):
         load_test(endpoint, clients=[0, 1000])
-    with pytest.raises(CourseError, match="seconds must be a number"):
+    with pytest.raises(CourseError, match="seconds must be a number of seconds per level"):
         load_test(endpoint, seconds=0)
-    with pytest.raises(CourseError, match="max_requests must be a positive"):
+    with pytest.raises(CourseError, match="max_requests must be a whole number, 1 or more"):
         load_test(endpoint, max_requests=0)
     with pytest.raises(CourseError, match="Pass frames="):
         load_test("http://127.0.0.1:1", model_name="digits", clients=[1])

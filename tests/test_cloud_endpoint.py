@@ -444,9 +444,9 @@ def test_bad_construction_is_one_sentence(model, endpoint):
         CloudEndpoint(42)
     with pytest.raises(CourseError, match="pass input_shape"):
         CloudEndpoint(lambda x: x, start=False)
-    with pytest.raises(CourseError, match="port must be a whole number"):
+    with pytest.raises(CourseError, match="must be a whole number, from 0 to 65,535"):
         CloudEndpoint(model, port=70_000, start=False)
-    with pytest.raises(CourseError, match="idle_timeout_s must be a number of seconds"):
+    with pytest.raises(CourseError, match="idle_timeout_s must be a number of seconds, above 0 and at most 3,600"):
         CloudEndpoint(model, idle_timeout_s=0, start=False)
     with pytest.raises(CourseError, match="max_batch_size must be a whole number"):
         endpoint.set_batching(0)

@@ -102,7 +102,7 @@ def test_accuracy_counts_argmax_hits(tiny):
 
 def test_latency_rejects_no_passes_and_no_samples(tiny):
     assert litert.latency_per_sample(tiny["float32"], tiny["x"][:2], repeats=1) > 0
-    with pytest.raises(CourseError, match="repeats must be a positive whole number"):
+    with pytest.raises(CourseError, match="must be a whole number of timed passes, 1 or more"):
         litert.latency_per_sample(tiny["float32"], tiny["x"], repeats=0)
     with pytest.raises(CourseError, match="non-empty batch"):
         litert.latency_per_sample(tiny["float32"], tiny["x"][:0])

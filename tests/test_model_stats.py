@@ -75,10 +75,10 @@ def test_formulas_match_the_module_helpers():
 @pytest.mark.parametrize(
     ("call", "words"),
     [
-        (lambda: ms.conv2d_macs(-1, 4, 16, 3, 3, 8), "h_out must be a positive whole number"),
-        (lambda: ms.conv2d_macs(4, 4, 16, 3, 3, 2.5), "c_in must be a positive whole number"),
+        (lambda: ms.conv2d_macs(-1, 4, 16, 3, 3, 8), "h_out must be a whole number, 1 or more"),
+        (lambda: ms.conv2d_macs(4, 4, 16, 3, 3, 2.5), "c_in must be a whole number, 1 or more"),
         (lambda: ms.dense_macs(None, 10), r"n_in is unknown \(None\)"),
-        (lambda: ms.depthwise_macs(8, 8, 16, 3, 3, multiplier=0), "multiplier must be a positive whole number"),
+        (lambda: ms.depthwise_macs(8, 8, 16, 3, 3, multiplier=0), "multiplier must be a whole number, 1 or more"),
     ],
 )
 def test_mac_formulas_reject_sizes_that_are_not_counts(call, words):

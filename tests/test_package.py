@@ -88,3 +88,14 @@ def test_the_length_check_sees_a_long_function(monkeypatch, tmp_path):
     monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
     monkeypatch.setattr(sys.modules[__name__], "MODULES", ["long"])
     assert _long_functions() == [f"utils/long.py:1 long ({MAX_FUNCTION_LINES + 1} lines)"]
+
+
+def test_the_module_map_lists_every_module_once_by_concern():
+    import re
+
+    text = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    section = text.split("## Where things live", 1)[1].split("\n## ", 1)[0]
+    listed = re.findall(r"^\| `utils\.([a-z_0-9]+)` \| .+ \|$", section, re.M)
+    assert sorted(listed) == MODULES, "CONTRIBUTING's module map and utils/ differ"
+    for concern in ("**Course and teaching**", "**Cloud and network**", "**TinyML pipeline**"):
+        assert concern in section

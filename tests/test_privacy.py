@@ -52,7 +52,7 @@ def test_bad_inputs_are_one_sentence():
         privacy.product("toaster")
     with pytest.raises(CourseError, match="architecture must be one of cloud-only, cloud-assisted, edge"):
         privacy.flow("doorbell", "fog")
-    with pytest.raises(CourseError, match="events_per_day must be a number of zero or more"):
+    with pytest.raises(CourseError, match="events_per_day must be a number, 0 or more"):
         privacy.flow("doorbell", "edge", events_per_day=-3)
 
 

@@ -271,9 +271,9 @@ def test_unwritable_location_keeps_progress_for_the_session(tmp_path, monkeypatc
 def test_bad_input_is_one_sentence(progress_file):
     with pytest.raises(CourseError, match="Unknown notebook id '9'"):
         progress.record_quiz("9", 1.0, True)
-    with pytest.raises(CourseError, match="fraction between 0 and 1"):
+    with pytest.raises(CourseError, match="must be a number, from 0 to 1"):
         progress.record_quiz("01", 80, True)
-    with pytest.raises(CourseError, match="fraction between 0 and 1"):
+    with pytest.raises(CourseError, match="must be a number, from 0 to 1"):
         progress.record_quiz("01", True, True)
     with pytest.raises(CourseError, match="Unknown notebook id"):
         progress.show_tree(highlight="12")

@@ -31,8 +31,6 @@ latency or energy estimate. Defined for lesson 07; lesson 08 reuses it for a hyb
 from __future__ import annotations
 
 import hashlib
-import math
-import numbers
 import statistics
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -40,7 +38,7 @@ from functools import cache, lru_cache
 import numpy as np
 
 from utils.devices import Device, catalog, device
-from utils.errors import CourseError, require, shown
+from utils.errors import CourseError, number, require, shown
 from utils.numbers import size as fmt_size
 from utils.numbers import wrap
 from utils.paths import read_csv
@@ -67,18 +65,6 @@ def cited_battery(name: str = BATTERY) -> tuple[float, float]:
     raise CourseError(f"No battery {shown(name)} in data/batteries.csv.")
 
 FLOAT_NOTE = "no latency or energy estimate: the simulator's cycle figures are for int8 kernels"
-
-
-def _positive_number(value, what: str) -> float:
-    """``value`` as a finite float above zero, or one sentence."""
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and type(value).__name__ != "bool_"
-    require(ok, f"{what} must be a number, got {shown(value)}.")
-    try:
-        v = float(value)
-    except OverflowError:
-        v = math.inf
-    require(math.isfinite(v) and v > 0, f"{what} must be a finite number above zero, got {shown(value)}.")
-    return v
 
 
 def _flag(value, what: str) -> bool:
@@ -322,7 +308,7 @@ def estimate(work, core: str, kernels: str, clock_mhz: float, left_out: frozense
             f"core and kernels must be names such as 'cortex-m4f' and 'tflm-reference', got {shown(core)}, {shown(kernels)}.")
     require(isinstance(left_out, (set, frozenset, tuple, list)) and all(type(i) is int for i in left_out),
             f"left_out must be a set of row indices into results(), got {shown(left_out)}.")
-    clock_mhz = _positive_number(clock_mhz, "clock_mhz")
+    clock_mhz = number(clock_mhz, "clock_mhz", above=0)
     train = [r for i, r in enumerate(results()) if i not in left_out]
     own = _class_rows(core, kernels, train)
     if not own:
@@ -566,9 +552,9 @@ class Fit:
         mah, volts = cited_battery()
         battery_mah = mah if battery_mah is None else battery_mah
         battery_v = volts if battery_v is None else battery_v
-        inferences_per_hour = _positive_number(inferences_per_hour, "inferences_per_hour")
-        battery_mah = _positive_number(battery_mah, "battery_mah")
-        battery_v = _positive_number(battery_v, "battery_v")
+        inferences_per_hour = number(inferences_per_hour, "inferences_per_hour", above=0)
+        battery_mah = number(battery_mah, "battery_mah", above=0)
+        battery_v = number(battery_v, "battery_v", above=0)
         if self.calibration_note == FLOAT_NOTE:
             raise CourseError(f"The {self.board.name} has no energy estimate for this float32 model (the "
                               "simulator's cycle figures are for int8 kernels), so no battery estimate: convert it "
@@ -667,7 +653,7 @@ def run_board(tflite: TfliteFile, board, kernels: str | None = None, deadline_ms
                           "that runs full LiteRT: pick one of " + ", ".join(x.name for x in catalog() if x.kind == "mcu") + ".")
     kernels = _kernels(kernels)
     if deadline_ms is not None:
-        deadline_ms = _positive_number(deadline_ms, "deadline_ms")
+        deadline_ms = number(deadline_ms, "deadline_ms", above=0)
     fp = footprint(tflite)
     flash = fp.model_bytes + RUNTIME_CODE_BYTES
     sram = fp.arena_bytes + fp.io_bytes + STACK_BYTES

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from utils.errors import CourseError
+from utils.errors import CourseError, number
 from utils.network import LinkEmulator, LinkProfile
 
 PHASES = ("serialise", "upload", "propagate", "http", "infer", "return")
@@ -147,10 +147,9 @@ class CloudCamera:
         seed: int | None = None,
     ):
         _, _, name = _address(target, model_name)
-        if isinstance(timeout_s, bool) or not isinstance(timeout_s, (int, float)) or not timeout_s > 0:
-            raise CourseError(f"timeout_s must be a positive number of seconds, got {timeout_s!r}.")
-        if stand_in_bytes is not None and (not isinstance(stand_in_bytes, int) or stand_in_bytes <= 0):
-            raise CourseError(f"stand_in_bytes must be a positive whole number of bytes, got {stand_in_bytes!r}.")
+        number(timeout_s, "timeout_s", above=0, unit="seconds")
+        if stand_in_bytes is not None:
+            number(stand_in_bytes, "stand_in_bytes", 1, whole=True, unit="bytes")
         self._target, self.model_name = target, name
         self.link = LinkEmulator(link, server_km=server_km, seed=seed)
         self.timeout_s = float(timeout_s)
@@ -316,12 +315,9 @@ def load_test(target, clients=DEFAULT_CLIENTS, seconds: float = 0.5, frames=None
     from utils.tables import Table
 
     levels = _levels(clients)
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 < seconds <= 30:
-        raise CourseError(f"seconds must be a number from 0 to 30 per level, got {seconds!r}.")
-    if isinstance(max_requests, bool) or not isinstance(max_requests, int) or max_requests < 1:
-        raise CourseError(f"max_requests must be a positive whole number, got {max_requests!r}.")
-    if isinstance(timeout_s, bool) or not isinstance(timeout_s, (int, float)) or not timeout_s > 0:
-        raise CourseError(f"timeout_s must be a positive number of seconds, got {timeout_s!r}.")
+    number(seconds, "seconds", high=30, above=0, unit="seconds per level")
+    number(max_requests, "max_requests", 1, whole=True)
+    number(timeout_s, "timeout_s", above=0, unit="seconds")
     if getattr(target, "running", True) is False:
         raise CourseError("The endpoint is stopped: call start() before load-testing it.")
     host, port, name = _address(target, model_name)

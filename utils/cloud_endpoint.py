@@ -28,7 +28,6 @@ from __future__ import annotations
 import atexit
 import io
 import json
-import math
 import queue
 import re
 import socket
@@ -42,7 +41,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 
-from utils.errors import CourseError, shown
+from utils.errors import CourseError, number, shown
 
 HOST = "127.0.0.1"  # loopback only: the endpoint is never reachable from the network
 BACKLOG = 1024  # connections the kernel queues before accept(): a burst of 128 cameras fits
@@ -623,8 +622,8 @@ class CloudEndpoint:
             raise CourseError(f"The model name {name!r} must be letters, digits, '-' or '_' (it goes into the URL).")
         if not callable(model):
             raise CourseError(f"Expected a Keras model or a function, got {type(model).__name__}.")
-        if port is not None and (isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535):
-            raise CourseError(f"port must be a whole number from 1 to 65535 (or None for a free one), got {port!r}.")
+        if port is not None:
+            number(port, "port (or None for a free one)", 0, 65535, whole=True)
         self.idle_timeout_s = _seconds(idle_timeout_s, "idle_timeout_s")
         self.read_timeout_s = _seconds(read_timeout_s, "read_timeout_s")
         self.model = model
@@ -739,11 +738,8 @@ class CloudEndpoint:
         if max_batch_size is None:
             self._batching = None
             return
-        if isinstance(max_batch_size, bool) or not isinstance(max_batch_size, int) or not 1 <= max_batch_size <= 4096:
-            raise CourseError(f"max_batch_size must be a whole number from 1 to 4096 (or None), got {max_batch_size!r}.")
-        if isinstance(batch_timeout_ms, bool) or not isinstance(batch_timeout_ms, (int, float)) or not (
-                0 <= batch_timeout_ms <= 1000):
-            raise CourseError(f"batch_timeout_ms must be a number from 0 to 1000, got {batch_timeout_ms!r}.")
+        number(max_batch_size, "max_batch_size", 1, 4096, whole=True)
+        number(batch_timeout_ms, "batch_timeout_ms", 0, 1000)
         self._batching = (max_batch_size, float(batch_timeout_ms))
 
     @property
@@ -813,9 +809,7 @@ def _call(model, batch: np.ndarray) -> np.ndarray:
 
 
 def _seconds(value, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 3600 or math.isnan(value):
-        raise CourseError(f"{what} must be a number of seconds between 0 and 3600, got {value!r}.")
-    return float(value)
+    return number(value, what, high=3600, above=0, unit="seconds")
 
 
 def _shapes(model, input_shape) -> tuple[tuple, int]:

@@ -25,7 +25,7 @@ import numpy as np
 
 from utils.capture import captured_output
 from utils.course import SEED
-from utils.errors import CourseError
+from utils.errors import CourseError, number
 from utils.tflite_model import TfliteFile
 
 RECIPES = ("float32", "dynamic_range", "float16", "int8")
@@ -93,8 +93,7 @@ def representative_samples(x, n: int | None = REPRESENTATIVE_SAMPLES, seed: int 
         raise CourseError("The representative dataset must be a non-empty batch of input samples, shape (N, ...).")
     if n is None or n >= len(arr):
         return arr
-    if not isinstance(n, (int, np.integer)) or n < 1:
-        raise CourseError(f"n must be a positive number of samples, not {n!r}.")
+    number(n, "n", 1, whole=True, unit="samples")
     return arr[np.random.default_rng(seed).choice(len(arr), size=int(n), replace=False)]
 
 

@@ -49,6 +49,7 @@ REQUIRED = {
     "ipywidgets": "ipywidgets",
     "tensorflow": "tensorflow",
     "ai_edge_litert": "ai-edge-litert",
+    "jsonschema": "jsonschema",
 }
 # TFLite Micro publishes wheels for Linux x86_64 only; elsewhere 07 falls back to LiteRT.
 OPTIONAL = {"tflite_micro": "tflite-micro"}

@@ -32,7 +32,7 @@ import numpy as np
 
 from utils import network
 from utils.course import SEED
-from utils.errors import CourseError
+from utils.errors import CourseError, number
 from utils.network import LinkProfile
 from utils.paths import read_csv
 from utils.tables import Html, Table
@@ -188,50 +188,29 @@ def _fmt(v: float) -> str:
     return f"{v:.3g}"
 
 
-def _number(name: str, value, low: float = 0.0, high: float = math.inf, allow_inf: bool = False) -> float:
-    """``value`` as a float in [low, high], or one sentence that names ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise CourseError(f"{name} must be a number, not {type(value).__name__}.")
-    v = float(value)
-    if math.isnan(v) or (math.isinf(v) and not allow_inf):
-        raise CourseError(f"{name} must be a finite number, got {value}.")
-    if v < low:
-        what = "negative" if low == 0 else f"below {low:g}"
-        raise CourseError(f"{name} cannot be {what} (got {value}); use a value from {low:g} up.")
-    if v > high:
-        raise CourseError(f"{name} must be at most {high:g} (got {value}).")
-    return v
-
-
 def validate(n_devices, workload: Workload, link: LinkProfile, hours) -> None:
     """Raise one sentence for the first input that cannot describe a real fleet."""
-    if isinstance(n_devices, bool) or not isinstance(n_devices, (int, np.integer)):
-        raise CourseError(f"n_devices must be a whole number of devices, not {type(n_devices).__name__}.")
-    if n_devices < 1:
-        raise CourseError(f"n_devices must be at least 1 (got {n_devices}): a fleet needs a device.")
-    if n_devices > MAX_DEVICES:
-        raise CourseError(f"n_devices is limited to {MAX_DEVICES:,} here (got {n_devices:,}) to fit in memory.")
+    number(n_devices, "n_devices", 1, MAX_DEVICES, whole=True, unit="devices")
     if not isinstance(workload, Workload):
         raise CourseError(f"workload must be a fleet.Workload, not {type(workload).__name__}.")
     if not isinstance(link, LinkProfile):
         raise CourseError(f"link must be a network.LinkProfile (see fleet.make_link), not {type(link).__name__}.")
-    _number("hours", hours, low=1e-3, high=24 * 31)
-    _number("events_per_hour", workload.events_per_hour, high=3600.0)
-    _number("raw_bytes", workload.raw_bytes)
-    _number("report_bytes", workload.report_bytes)
-    _number("edge_latency_ms", workload.edge_latency_ms)
-    _number("edge_energy_mj", workload.edge_energy_mj)
-    _number("cloud_server_ms", workload.cloud_server_ms)
-    _number("low_confidence", workload.low_confidence, high=1.0)
-    if _number("uplink_mbps", link.uplink_mbps) == 0:
-        raise CourseError("uplink_mbps must be above 0: a link that moves no bits cannot carry a sample.")
-    _number("rtt_ms", link.rtt_ms)
-    _number("jitter_ms", link.jitter_ms)
-    _number("mtbf_hours", link.mtbf_hours, allow_inf=True)
-    _number("outage_minutes", link.outage_minutes)
-    _number("tx_watts", link.tx_watts)
-    _number("rx_watts", link.rx_watts)
-    _number("usd_per_gb", link.usd_per_gb)
+    number(hours, "hours", 1e-3, 24 * 31)
+    number(workload.events_per_hour, "events_per_hour", 0, 3600.0)
+    number(workload.raw_bytes, "raw_bytes", 0)
+    number(workload.report_bytes, "report_bytes", 0)
+    number(workload.edge_latency_ms, "edge_latency_ms", 0)
+    number(workload.edge_energy_mj, "edge_energy_mj", 0)
+    number(workload.cloud_server_ms, "cloud_server_ms", 0)
+    number(workload.low_confidence, "low_confidence", 0, 1.0)
+    number(link.uplink_mbps, "uplink_mbps", above=0)
+    number(link.rtt_ms, "rtt_ms", 0)
+    number(link.jitter_ms, "jitter_ms", 0)
+    number(link.mtbf_hours, "mtbf_hours", 0, allow_inf=True)
+    number(link.outage_minutes, "outage_minutes", 0)
+    number(link.tx_watts, "tx_watts", 0)
+    number(link.rx_watts, "rx_watts", 0)
+    number(link.usd_per_gb, "usd_per_gb", 0)
     expected = n_devices * workload.events_per_hour * hours
     if expected > MAX_EVENTS:
         raise CourseError(
@@ -392,9 +371,8 @@ def simulate(
     workload = Workload() if workload is None else workload
     link = make_link() if link is None else link
     validate(n_devices, workload, link, hours)
-    if isinstance(report_buffer, bool) or not isinstance(report_buffer, (int, np.integer)) or report_buffer < 0:
-        raise CourseError(f"report_buffer must be a whole number of reports, 0 or more (got {report_buffer!r}).")
-    window_s = _number("batch_minutes", batch_minutes, low=0.1, high=24 * 60) * 60.0
+    number(report_buffer, "report_buffer", 0, whole=True, unit="reports")
+    window_s = number(batch_minutes, "batch_minutes", 0.1, 24 * 60) * 60.0
     rng = np.random.default_rng(seed)
     day = _draw_day(int(n_devices), workload, link, hours, rng)
     costs = _Costs(link, hours)
@@ -410,8 +388,8 @@ def simulate(
 
 def with_outages(link: LinkProfile, outages_per_day: float, outage_minutes: float | None = None) -> LinkProfile:
     """``link`` with a given number of outages per day (0: never fails), for sliders."""
-    rate = _number("outages_per_day", outages_per_day, high=1440.0)
-    minutes = link.outage_minutes if outage_minutes is None else _number("outage_minutes", outage_minutes)
+    rate = number(outages_per_day, "outages_per_day", 0, 1440.0)
+    minutes = link.outage_minutes if outage_minutes is None else number(outage_minutes, "outage_minutes", 0)
     # One up-time plus one outage per cycle, and `rate` cycles in 24 hours.
     mtbf = math.inf if rate == 0 else max(24.0 / rate - minutes / 60.0, 0.0)
     return link.with_(mtbf_hours=mtbf, outage_minutes=minutes)

@@ -20,7 +20,7 @@ import time
 import numpy as np
 
 from utils.capture import captured_output
-from utils.errors import CourseError
+from utils.errors import CourseError, number
 from utils.quant import dequantize, params, quantize
 from utils.tables import Table
 from utils.tflite_model import TfliteFile, model_bytes
@@ -115,8 +115,7 @@ def latency_per_sample(model: TfliteFile, x, *, repeats: int = 3, reference: boo
     Times ``repeats`` passes over the samples in ``x`` after one warm-up pass; the median of
     the per-pass averages is robust to a busy machine.
     """
-    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
-        raise CourseError(f"repeats must be a positive whole number of timed passes, not {repeats!r}.")
+    number(repeats, "repeats", 1, whole=True, unit="timed passes")
     interp = load(model, reference=reference)
     inp = interp.get_input_details()[0]
     out = interp.get_output_details()[0]

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import html
 import math
-import numbers
 from dataclasses import dataclass
 
-from utils.errors import CourseError
+from utils.errors import CourseError, number
 from utils.tables import Html, Table
 
 # Layers that hold no weights and do no multiply-accumulates.
@@ -34,8 +33,7 @@ def _sizes(**sizes) -> list[int]:
     for name, value in sizes.items():
         if value is None:
             raise CourseError(f"{name} is unknown (None): give the model a fixed input shape so every size is known.")
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-            raise CourseError(f"{name} must be a positive whole number, not {value!r}.")
+        number(value, name, 1, whole=True)
     return [int(v) for v in sizes.values()]
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import bisect
 import math
-import numbers
 import random
 import time
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from functools import cache
 import numpy as np
 
 from utils.course import SEED
-from utils.errors import CourseError, require, shown
+from utils.errors import CourseError, number, require, shown
 from utils.paths import read_csv
 
 SECONDS_PER_DAY = 86_400
@@ -35,30 +34,6 @@ MONTH_DAYS = 365.25 / 12  # 30.4375: the average calendar month
 KM_PER_MS_RTT = 100.0  # light in glass ~200,000 km/s: 100 km there and back takes ~1 ms
 # The most random draws one call makes: more would take minutes and gigabytes, never what a lesson wants.
 MAX_DRAWS = 2_000_000
-
-
-def _number(value, what: str) -> float:
-    """``value`` as a float (not NaN), or one clear sentence."""
-    not_number = type(value).__name__ in ("bool", "bool_") or isinstance(value, (str, bytes))
-    if not_number or not hasattr(value, "__float__"):
-        raise CourseError(f"{what} must be a number, got {type(value).__name__}.")
-    try:
-        v = float(value)
-    except (TypeError, ValueError, OverflowError):
-        raise CourseError(f"{what} must be a single number that fits a float, got {shown(value)}.") from None
-    require(not math.isnan(v), f"{what} must be a number, got nan.")
-    return v
-
-
-def _positive(value, what: str, allow_zero: bool = True, allow_inf: bool = False) -> float:
-    """``value`` as a float, or one clear sentence when it is not a usable non-negative number."""
-    v = _number(value, what)
-    if v < 0 or (v == 0 and not allow_zero):
-        least = "zero or more" if allow_zero else "more than zero"
-        raise CourseError(f"{what} must be {least}, got {shown(value)}.")
-    if math.isinf(v) and not allow_inf:
-        raise CourseError(f"{what} must be a finite number, got {shown(value)}.")
-    return v
 
 
 def _as_list(values, what: str) -> list:
@@ -74,7 +49,7 @@ def _as_list(values, what: str) -> list:
 
 def _numbers(values, what: str) -> list[float]:
     """A list of non-negative finite numbers, or one sentence."""
-    return [_positive(v, f"each value of {what}") for v in _as_list(values, f"{what} must be a list of numbers")]
+    return [number(v, f"each value of {what}", 0) for v in _as_list(values, f"{what} must be a list of numbers")]
 
 
 def _outages(outages) -> list[tuple[float, float]]:
@@ -84,7 +59,7 @@ def _outages(outages) -> list[tuple[float, float]]:
     for pair in items:
         if isinstance(pair, (str, bytes)) or not hasattr(pair, "__len__") or len(pair) != 2:
             raise CourseError(f"Each outage must be a (start_h, end_h) pair, got {shown(pair)}.")
-        start, end = _positive(pair[0], "an outage start (h)"), _positive(pair[1], "an outage end (h)")
+        start, end = number(pair[0], "an outage start (h)", 0), number(pair[1], "an outage end (h)", 0)
         require(start <= end, f"Each outage must end after it starts, got ({start:g}, {end:g}).")
         require(start >= last_end,
                 "outages must be sorted by start and must not overlap, as simulate_outages returns them.")
@@ -128,9 +103,9 @@ class LinkProfile:
         for key in ("name", "rtt_source", "uplink_source"):
             require(isinstance(fields[key], str), f"{key} must be text, got {shown(fields[key])}.")
         for key in ("rtt_ms", "jitter_ms", "loss_pct", "outage_minutes", "tx_watts", "rx_watts", "usd_per_gb"):
-            fields[key] = _positive(fields[key], key)
-        fields["mtbf_hours"] = _positive(fields["mtbf_hours"], "mtbf_hours", allow_inf=True)
-        fields["uplink_mbps"] = _positive(fields["uplink_mbps"], "uplink_mbps", allow_zero=False)
+            fields[key] = number(fields[key], key, 0)
+        fields["mtbf_hours"] = number(fields["mtbf_hours"], "mtbf_hours", 0, allow_inf=True)
+        fields["uplink_mbps"] = number(fields["uplink_mbps"], "uplink_mbps", above=0)
         if fields["loss_pct"] > 100:
             raise CourseError(f"loss_pct is a percentage between 0 and 100, got {shown(fields['loss_pct'])}.")
         return LinkProfile(**fields)
@@ -174,37 +149,34 @@ def link(name: str) -> LinkProfile:
 
 def rtt_ms(profile: LinkProfile | str, server_km: float = 0.0) -> float:
     """Round trip over ``profile`` to a data centre ``server_km`` beyond the link's nearby test server."""
-    return link(profile).rtt_ms + _positive(server_km, "server_km") / KM_PER_MS_RTT
+    return link(profile).rtt_ms + number(server_km, "server_km", 0) / KM_PER_MS_RTT
 
 
 def distance_during_rtt_m(rtt: float, speed_kmh: float) -> float:
     """Metres a vehicle at ``speed_kmh`` covers while waiting ``rtt`` milliseconds for an answer."""
-    return _positive(speed_kmh, "speed_kmh") / 3.6 * _positive(rtt, "the round-trip time (ms)") / 1000.0
+    return number(speed_kmh, "speed_kmh", 0) / 3.6 * number(rtt, "the round-trip time (ms)", 0) / 1000.0
 
 
 def missed_deadlines(latencies_ms, deadline_ms: float) -> int:
     """How many answers arrived later than ``deadline_ms`` (e.g. items already past the ejector)."""
-    deadline = _positive(deadline_ms, "deadline_ms")
+    deadline = number(deadline_ms, "deadline_ms", 0)
     return sum(v > deadline for v in _numbers(latencies_ms, "latencies_ms"))
 
 
 def sample_rtts_ms(profile: LinkProfile | str, n: int, server_km: float = 0.0, seed: int | None = None) -> list[float]:
     """``n`` seeded round trips: the link's RTT plus normal jitter (never below the light-speed floor)."""
     p = link(profile)
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or not 0 <= n <= MAX_DRAWS:
-        raise CourseError(f"n must be a whole number of samples from 0 to {MAX_DRAWS:,}, got {shown(n)}.")
+    n = number(n, "n", 0, MAX_DRAWS, whole=True, unit="samples")
     rng = random.Random(_seed(seed))
     base = rtt_ms(p, server_km)
-    floor = _positive(server_km, "server_km") / KM_PER_MS_RTT
+    floor = number(server_km, "server_km", 0) / KM_PER_MS_RTT
     return [max(floor, rng.gauss(base, p.jitter_ms)) for _ in range(n)]
 
 
 def _seed(seed: int | None) -> int:
     if seed is None:
         return SEED
-    require(isinstance(seed, numbers.Integral) and not isinstance(seed, bool),
-            f"seed must be a whole number (or None for the course seed), got {shown(seed)}.")
-    return int(seed)
+    return number(seed, "seed (or None for the course seed)", whole=True)
 
 
 # ----------------------------------------------------------------------------- bandwidth and money
@@ -242,8 +214,8 @@ def frame_bytes(mbps: float, fps: float = 15.0, kind: str = "I") -> float:
     request carries (one I-frame a second, I_TO_P_RATIO times a P-frame); kind 'average': the
     stream's bytes shared evenly over its frames (most of them P-frames that mean nothing alone).
     """
-    per_second = _positive(mbps, "mbps") * 1e6 / 8
-    frames = _positive(fps, "fps")
+    per_second = number(mbps, "mbps", 0) * 1e6 / 8
+    frames = number(fps, "fps", 0)
     if frames < 1:
         raise CourseError(f"fps must be at least 1 frame per second, got {shown(fps)}.")
     if kind == "average":
@@ -255,7 +227,7 @@ def frame_bytes(mbps: float, fps: float = 15.0, kind: str = "I") -> float:
 
 def gb_per_day(mbps: float) -> float:
     """Decimal GB one stream of ``mbps`` sends in a day (2 Mbps -> 21.6 GB)."""
-    return _positive(mbps, "mbps") * 1e6 * SECONDS_PER_DAY / 8 / 1e9
+    return number(mbps, "mbps", 0) * 1e6 * SECONDS_PER_DAY / 8 / 1e9
 
 
 def gb_per_month(mbps: float) -> float:
@@ -265,7 +237,7 @@ def gb_per_month(mbps: float) -> float:
 
 def fleet_uplink_gbps(n_cameras: int, mbps: float) -> float:
     """Uplink (Gbps) that ``n_cameras`` continuous streams of ``mbps`` need together."""
-    return _positive(n_cameras, "n_cameras") * _positive(mbps, "mbps") / 1000.0
+    return number(n_cameras, "n_cameras", 0) * number(mbps, "mbps", 0) / 1000.0
 
 
 @cache
@@ -291,7 +263,7 @@ def price_tiers(direction: str = "out", provider: str = "AWS") -> list[tuple[flo
 
 def transfer_cost(gb: float, direction: str = "out", provider: str = "AWS") -> float:
     """US dollars for ``gb`` of data in one month, summed tier by tier (each GB at its tier's price)."""
-    total_gb = _positive(gb, "gb")
+    total_gb = number(gb, "gb", 0)
     cost = 0.0
     for start, end, price in price_tiers(direction, provider):
         if total_gb <= start:
@@ -329,8 +301,8 @@ def compute_cost(requests_per_s: float, per_server: float = 200.0, instance: str
 
 def availability(mtbf_hours: float, mean_outage_hours: float) -> float:
     """Long-run share of time the link is up: MTBF / (MTBF + mean outage length)."""
-    up = _positive(mtbf_hours, "mtbf_hours", allow_zero=False, allow_inf=True)
-    down = _positive(mean_outage_hours, "mean_outage_hours")
+    up = number(mtbf_hours, "mtbf_hours", above=0, allow_inf=True)
+    down = number(mean_outage_hours, "mean_outage_hours", 0)
     return 1.0 if math.isinf(up) else up / (up + down)
 
 
@@ -341,7 +313,7 @@ def downtime_minutes_per_month(avail: float, percent: bool = False) -> float:
     (99.9): the unit is said, never guessed, so 2 is not silently read as 2 %.
     """
     require(isinstance(percent, bool), f"percent must be True or False, got {shown(percent)}.")
-    a = _positive(avail, "availability")
+    a = number(avail, "availability", 0)
     if percent:
         require(a <= 100, f"availability is a percentage from 0 to 100 with percent=True, got {shown(avail)}.")
         a = a / 100.0
@@ -352,9 +324,7 @@ def downtime_minutes_per_month(avail: float, percent: bool = False) -> float:
 
 def nines(n: int) -> float:
     """Availability with ``n`` nines: nines(3) = 0.999."""
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise CourseError(f"The number of nines must be a whole number from 1 up, got {shown(n)}.")
-    return 1.0 - 10.0 ** (-int(n))
+    return 1.0 - 10.0 ** (-number(n, "The number of nines", 1, whole=True))
 
 
 def outage_intervals(n_links: int, up_mean: float, down_mean: float, horizon: float, rng) -> tuple:
@@ -390,9 +360,9 @@ def simulate_outages(
 
     ``mtbf_hours=math.inf`` or a zero mean outage gives no outages at all.
     """
-    up_mean = _positive(mtbf_hours, "mtbf_hours", allow_zero=False, allow_inf=True)
-    down_mean = _positive(mean_outage_minutes, "mean_outage_minutes") / 60.0
-    horizon = _positive(hours, "hours")
+    up_mean = number(mtbf_hours, "mtbf_hours", above=0, allow_inf=True)
+    down_mean = number(mean_outage_minutes, "mean_outage_minutes", 0) / 60.0
+    horizon = number(hours, "hours", 0)
     if not (math.isinf(up_mean) or down_mean == 0):
         require(horizon / (up_mean + down_mean) <= MAX_DRAWS,
                 f"{horizon:g} hours with an outage every {up_mean + down_mean:g} hours is more than "
@@ -403,8 +373,8 @@ def simulate_outages(
 
 def poisson_event_times(per_hour: float, hours: float = 24.0, seed: int | None = None) -> list[float]:
     """Seeded times (hours) of events that arrive at random, ``per_hour`` on average."""
-    rate = _positive(per_hour, "per_hour")
-    horizon = _positive(hours, "hours")
+    rate = number(per_hour, "per_hour", 0)
+    horizon = number(hours, "hours", 0)
     if rate == 0:
         return []
     require(rate * horizon <= MAX_DRAWS, f"{rate:g} events per hour for {horizon:g} hours is more than "
@@ -419,7 +389,7 @@ def poisson_event_times(per_hour: float, hours: float = 24.0, seed: int | None =
 
 def is_down(t_hours: float, outages: list[tuple[float, float]]) -> bool:
     """Whether time ``t_hours`` falls inside one of ``outages`` (sorted, non-overlapping, as simulated)."""
-    t = _positive(t_hours, "t_hours")
+    t = number(t_hours, "t_hours", 0)
     outages = _outages(outages)
     i = bisect.bisect_right([start for start, _ in outages], t) - 1
     return i >= 0 and t < outages[i][1]
@@ -467,7 +437,7 @@ class LinkEmulator:
 
     def __init__(self, profile: LinkProfile | str, server_km: float = 0.0, seed: int | None = None):
         self.profile = link(profile)
-        self.server_km = _positive(server_km, "server_km")
+        self.server_km = number(server_km, "server_km", 0)
         self._rng = random.Random(_seed(seed))
         self.up = True
 
@@ -481,8 +451,8 @@ class LinkEmulator:
 
     def delays(self, request_bytes: int, response_bytes: int = 0) -> LinkDelays:
         """Sample the emulated delays of one request of ``request_bytes`` (and its reply)."""
-        _positive(request_bytes, "request_bytes")
-        _positive(response_bytes, "response_bytes")
+        number(request_bytes, "request_bytes", 0)
+        number(response_bytes, "response_bytes", 0)
         p = self.profile
         bits_per_ms = p.uplink_mbps * 1e3
         lost = self._rng.random() < p.loss_pct / 100.0
@@ -498,7 +468,7 @@ class LinkEmulator:
     @staticmethod
     def wait(ms: float) -> None:
         """Really wait ``ms`` milliseconds (at most 10 minutes; zero or less is no wait), as the link would."""
-        wait_ms = _number(ms, "the wait (ms)")
+        wait_ms = number(ms, "the wait (ms)", allow_inf=True)
         require(wait_ms <= 600_000, f"A wait of {wait_ms:,.0f} ms is longer than 10 minutes: the emulated "
                                     "request is too large for this link (send fewer bytes).")
         if wait_ms > 0:

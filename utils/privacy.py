@@ -23,7 +23,7 @@ import json
 from dataclasses import dataclass
 from functools import cache
 
-from utils.errors import CourseError
+from utils.errors import CourseError, number
 from utils.paths import read_csv
 
 ARCHITECTURES = ("cloud-only", "cloud-assisted", "edge")
@@ -104,8 +104,8 @@ def flow(p: Product | str, architecture: str, events_per_day: float | None = Non
     p = product(p) if isinstance(p, str) else p
     if architecture not in ARCHITECTURES:
         raise CourseError(f"architecture must be one of {', '.join(ARCHITECTURES)}, got {architecture!r}.")
-    events = p.events_per_day if events_per_day is None else _count(events_per_day, "events_per_day")
-    seconds = p.forwarded_seconds if forwarded_seconds is None else _count(forwarded_seconds, "forwarded_seconds")
+    events = p.events_per_day if events_per_day is None else number(events_per_day, "events_per_day", 0)
+    seconds = p.forwarded_seconds if forwarded_seconds is None else number(forwarded_seconds, "forwarded_seconds", 0)
     message = len(event_message(p))
     if architecture == "cloud-only":
         return Flow(p.name, architecture, raw_bytes_per_day(p), 0.0)  # the server draws its own conclusions
@@ -118,12 +118,6 @@ def flow(p: Product | str, architecture: str, events_per_day: float | None = Non
 def audit(architectures=ARCHITECTURES, **overrides) -> list[Flow]:
     """Every product in every architecture (overrides such as events_per_day apply to all products)."""
     return [flow(p, a, **overrides) for p in _products() for a in architectures]
-
-
-def _count(value, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise CourseError(f"{what} must be a number of zero or more, got {value!r}.")
-    return float(value)
 
 
 def human_bytes(n: float) -> str:

@@ -46,7 +46,7 @@ import tempfile
 from pathlib import Path
 
 from utils.course import NOTEBOOKS, find_notebook
-from utils.errors import CourseError
+from utils.errors import CourseError, number
 
 VERSION = 2
 ENV_VAR = "COURSE_PROGRESS_FILE"
@@ -318,8 +318,7 @@ def record_quiz(notebook: str, score: float, passed: bool, mastered: bool | None
     was already mastered and that are mastered now], "waiting_for": [parents still to master]}``.
     """
     _check_id(notebook)
-    if isinstance(score, bool) or not isinstance(score, (int, float)) or not 0 <= score <= 1:
-        raise CourseError(f"A quiz score must be a fraction between 0 and 1, got {score!r}.")
+    number(score, "A quiz score", 0, 1)
     mastered = passed if mastered is None else mastered
     if mastered and not passed:
         raise CourseError("A quiz round cannot master a node without passing it.")

@@ -22,11 +22,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from utils.errors import CourseError, require, shown
+from utils.errors import CourseError, number, require, shown
 
 INT8_MIN, INT8_MAX = -128, 127
 # Smallest normal float32: a scale below it would underflow to 0 for ranges of denormal size.
 _TINY = np.finfo(np.float32).tiny
+
+
+def _array(x) -> np.ndarray:
+    """``x`` as a numpy array; an object array of None when it cannot be one (ragged lists), for the caller's sentence."""
+    try:
+        return np.asarray(x)
+    except (TypeError, ValueError):
+        return np.asarray(None)
 
 
 def round_half_away_from_zero(x) -> np.ndarray:
@@ -34,10 +42,7 @@ def round_half_away_from_zero(x) -> np.ndarray:
 
     ``np.round`` rounds ties to the even neighbour instead: 2.5 -> 2.0, but TFLite gives 3.
     """
-    try:
-        arr = np.asarray(x)
-    except (TypeError, ValueError):  # ragged lists
-        arr = np.asarray(None)
+    arr = _array(x)
     if arr.dtype.kind not in "iuf":
         raise CourseError(f"x must be real numbers (a float, list or numpy array), not {type(x).__name__}.")
     if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
@@ -109,8 +114,7 @@ def _normalise_axis(axis: int | None, ndim: int) -> int | None:
 
 def _codes(bits: int, symmetric: bool) -> tuple[int, int]:
     """The integer codes a ``bits``-bit tensor may use: symmetric grids drop the lowest code."""
-    if isinstance(bits, bool) or not isinstance(bits, (int, np.integer)) or not 2 <= bits <= 8:
-        raise CourseError(f"bits must be a whole number from 2 to 8, got {shown(bits)}.")
+    number(bits, "bits", 2, 8, whole=True)
     qmax = 2 ** (int(bits) - 1) - 1
     return (-qmax if symmetric else -qmax - 1), qmax
 
@@ -122,10 +126,7 @@ def _flag(value, what: str) -> bool:
 
 def _real(value) -> np.ndarray:
     """``value`` as a numpy array, or an object array when it is not numbers at all."""
-    try:
-        arr = np.asarray(value)
-    except (TypeError, ValueError):
-        return np.asarray(None)
+    arr = _array(value)
     return arr if arr.dtype.kind in "iuf" else np.asarray(None)
 
 
@@ -215,10 +216,7 @@ def dequantize(q, p: QuantParams) -> np.ndarray:
     """int8 codes -> the float values they stand for: ``(q - zero_point) * scale``."""
     if not isinstance(p, QuantParams):
         raise CourseError("dequantize needs QuantParams as its second argument: make them with choose_params(x).")
-    try:
-        arr = np.asarray(q)
-    except (TypeError, ValueError):  # ragged lists
-        arr = np.asarray(None)
+    arr = _array(q)
     if arr.dtype.kind not in "iu":
         raise CourseError(f"dequantize expects integer codes, got {arr.dtype} values: quantize them first.")
     _check_fits(arr, p)

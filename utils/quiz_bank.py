@@ -26,7 +26,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from utils.errors import CourseError
+from utils import schemas
+from utils.errors import CourseError, number
 from utils.paths import data_dir
 
 TYPES = ("single", "multiple", "numeric", "predict")
@@ -34,15 +35,6 @@ LETTERS = "ABCDEFGHIJ"
 # The kinds whose options are shuffled per learner (a predict question's options keep their order).
 SHUFFLED = ("single", "multiple")
 
-# Fields each kind of question may have (anything else is a typo the bank test reports).
-_COMMON = {"id", "type", "prompt", "explanation", "source"}
-_FIELDS = {
-    "single": _COMMON | {"options"},
-    "multiple": _COMMON | {"options"},
-    "numeric": _COMMON | {"answer", "tolerance", "unit", "feedback_low", "feedback_high"},
-    "predict": _COMMON | {"options", "answer"},
-}
-_BANK_FIELDS = {"notebook", "pass_mark", "questions", "title", "source"}
 _ID = re.compile(r"^\d\d\.[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -53,108 +45,43 @@ def _bank_dir() -> Path:
     return data_dir() / "quizzes"
 
 
-def _is_number(x) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
-
-
-def _text(x) -> bool:
-    return isinstance(x, str) and bool(x.strip())
-
-
-def _option_text(opt, kind: str, label: str) -> str:
-    """One option's normalised text, or one sentence naming ``label`` when it breaks the schema."""
-    if kind == "predict" and isinstance(opt, str):
-        opt = {"text": opt}
-    if not isinstance(opt, dict) or not _text(opt.get("text")):
-        raise CourseError(f"{label}: needs a non-empty 'text'.")
-    allowed = {"text", "feedback"} if kind == "predict" else {"text", "correct", "feedback"}
-    if set(opt) - allowed:
-        raise CourseError(f"{label}: unknown field(s) {', '.join(sorted(set(opt) - allowed))}.")
-    if kind != "predict":
-        if not isinstance(opt.get("correct"), bool):
-            raise CourseError(f"{label}: 'correct' must be true or false.")
-        if not _text(opt.get("feedback")):
-            raise CourseError(f"{label}: every option needs 'feedback' saying why it is right or wrong.")
-    elif "feedback" in opt and not _text(opt["feedback"]):
-        raise CourseError(f"{label}: 'feedback', when given, must not be empty.")
-    return " ".join(opt["text"].lower().split())
-
-
-def validate_question(q, source: str, notebook: str | None = None) -> None:
-    """Raise one sentence naming ``source`` and the question id when ``q`` breaks the bank schema."""
-    if not isinstance(q, dict):
-        raise CourseError(f"{source}: every question must be a JSON object, found {type(q).__name__}.")
-    ident = q.get("id")
-    where = f"{source}, question {ident!r}"
-    if not isinstance(ident, str) or not _ID.match(ident):
-        raise CourseError(f"{where}: the id must look like 'NN.some-slug' (lower case, digits, hyphens).")
-    if notebook is not None and not ident.startswith(notebook + "."):
+def validate_question(q: dict, source: str, notebook: str | None = None) -> None:
+    """The rules a schema cannot say, for a question that follows data/schemas/quiz_bank.schema.json."""
+    where = f"{source}, question {q['id']!r}"
+    if notebook is not None and not q["id"].startswith(notebook + "."):
         raise CourseError(f"{where}: the id must start with the bank's notebook number {notebook!r}.")
-    kind = q.get("type")
-    if kind not in TYPES:
-        raise CourseError(f"{where}: type {kind!r} is not one of {', '.join(TYPES)}.")
-    unknown = sorted(set(q) - _FIELDS[kind])
-    if unknown:
-        raise CourseError(f"{where}: unknown field(s) {', '.join(unknown)} for a {kind} question (a typo?).")
-    for name in ("prompt", "explanation"):
-        if not _text(q.get(name)):
-            raise CourseError(f"{where}: needs a non-empty {name!r}.")
-    if kind == "numeric":
-        if not _is_number(q.get("answer")):
-            raise CourseError(f"{where}: a numeric question needs a number 'answer'.")
-        if not _is_number(q.get("tolerance")) or q["tolerance"] < 0:
-            raise CourseError(f"{where}: a numeric question needs a 'tolerance' >= 0.")
-        if not isinstance(q.get("unit"), str):
-            raise CourseError(f"{where}: a numeric question needs a 'unit' (use \"\" for a pure number).")
-        for name in ("feedback_low", "feedback_high"):
-            if not _text(q.get(name)):
-                raise CourseError(f"{where}: a numeric question needs {name!r} feedback.")
+    if q["type"] == "numeric":
         return
-    opts = q.get("options")
-    if not isinstance(opts, list) or len(opts) < 2 or len(opts) > len(LETTERS):
-        raise CourseError(f"{where}: needs a list of 2 to {len(LETTERS)} 'options'.")
-    texts = [_option_text(opt, kind, f"{where}, option {LETTERS[i]}") for i, opt in enumerate(opts)]
+    opts = q["options"]
+    texts = [" ".join((o if isinstance(o, str) else o["text"]).lower().split()) for o in opts]
     if len(set(texts)) != len(texts):
         raise CourseError(f"{where}: two options have the same text.")
-    if kind == "predict":
-        answer = q.get("answer")
-        if answer is not None and (not isinstance(answer, int) or isinstance(answer, bool)
-                                   or not 0 <= answer < len(opts)):
+    if q["type"] == "predict":
+        if q.get("answer") is not None and q["answer"] >= len(opts):
             raise CourseError(f"{where}: 'answer' of a predict question must be an option index 0-{len(opts) - 1}.")
         return
     right = sum(opt["correct"] for opt in opts)
-    if kind == "single" and right != 1:
+    if q["type"] == "single" and right != 1:
         raise CourseError(f"{where}: a single-choice question needs exactly one correct option, found {right}.")
-    if kind == "multiple" and right < 1:
+    if q["type"] == "multiple" and right < 1:
         raise CourseError(f"{where}: a multiple-select question needs at least one correct option (any number up to all).")
 
 
 def validate_bank(doc, source: str) -> dict:
-    """Check a whole bank (the parsed JSON of ``source``); returns it, or raises naming file and question."""
-    if not isinstance(doc, dict):
-        raise CourseError(f"{source}: the bank must be a JSON object with 'notebook', 'pass_mark' and 'questions'.")
-    unknown = sorted(set(doc) - _BANK_FIELDS)
-    if unknown:
-        raise CourseError(f"{source}: unknown top-level field(s) {', '.join(unknown)}.")
-    notebook = doc.get("notebook")
-    if not isinstance(notebook, str) or not re.fullmatch(r"\d\d", notebook):
-        raise CourseError(f"{source}: 'notebook' must be a two-digit string such as \"05\".")
+    """Check a whole bank (the parsed JSON of ``source``) against its schema and the rules across questions;
+    returns it, or raises one sentence naming the file, the question and the field."""
+    schemas.check(doc, "quiz_bank", source)
+    notebook = doc["notebook"]
     stem = Path(source).stem
     if re.fullmatch(r"\d\d", stem) and stem != notebook:
         raise CourseError(f"{source}: 'notebook' is {notebook!r} but the file is named for {stem!r}.")
-    mark = doc.get("pass_mark")
-    if not _is_number(mark) or not 0 < mark <= 1:
-        raise CourseError(f"{source}: 'pass_mark' must be a fraction in (0, 1], such as 0.8.")
-    questions = doc.get("questions")
-    if not isinstance(questions, list) or not questions:
-        raise CourseError(f"{source}: 'questions' must be a non-empty list.")
     seen = set()
-    for q in questions:
+    for q in doc["questions"]:
         validate_question(q, source, notebook)
         if q["id"] in seen:
             raise CourseError(f"{source}, question {q['id']!r}: this id appears twice.")
         seen.add(q["id"])
-    if not any(q["type"] != "predict" for q in questions):
+    if not any(q["type"] != "predict" for q in doc["questions"]):
         raise CourseError(f"{source}: needs at least one single, multiple or numeric question for the quiz.")
     return doc
 
@@ -209,7 +136,7 @@ class Grade:
 
 def parse_number(text) -> float | None:
     """The number a learner typed ('21.6', '21,6', '1,250', '2e6', '21.6 GB'), or None if there is none."""
-    if _is_number(text):
+    if isinstance(text, (int, float)) and not isinstance(text, bool) and math.isfinite(text):
         return float(text)
     if not isinstance(text, str):
         return None
@@ -289,8 +216,7 @@ def option_order(qid: str, n: int, learner: str, attempt: int = 0) -> list[int]:
     """
     if not isinstance(learner, str) or not learner:
         raise CourseError("A learner id is a non-empty string (utils.progress.learner_id() makes one).")
-    if isinstance(attempt, bool) or not isinstance(attempt, int) or attempt < 0:
-        raise CourseError(f"The attempt number must be a whole number, 0 or more, got {attempt!r}.")
+    number(attempt, "The attempt number", 0, whole=True)
 
     def key(i: int) -> str:
         return hashlib.sha256(f"{learner}\x1f{qid}\x1f{attempt}\x1f{i}".encode()).hexdigest()

@@ -16,6 +16,7 @@ import html
 from dataclasses import dataclass
 from functools import cache
 
+from utils import schemas
 from utils.errors import CourseError
 from utils.paths import read_csv, read_json
 
@@ -25,7 +26,7 @@ _COLOURS = {"best": "#1b7a3a", "works": "#8a5a00", "fails": "#a4262c"}
 
 @cache
 def _doc() -> dict:
-    return read_json("scenarios.json")
+    return schemas.check(read_json("scenarios.json"), "scenarios", "data/scenarios.json")
 
 
 def choices() -> dict:

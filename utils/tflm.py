@@ -18,7 +18,6 @@ LiteRT's reference kernels and says so in one sentence. Defined for lesson 07.
 from __future__ import annotations
 
 import hashlib
-import numbers
 import os
 import re
 import subprocess
@@ -28,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from utils.capture import call_captured, captured_output
-from utils.errors import CourseError, require, shown
+from utils.errors import CourseError, number, require, shown
 from utils.tflite_model import TfliteFile, model_bytes, read_model
 
 FALLBACK_NOTE = ("TFLite Micro is not available here (its wheels are for Linux x86_64 only), so this runs "
@@ -65,10 +64,7 @@ def _flag(value, what: str) -> bool:
 
 def _arena_size(arena_size) -> int:
     """A checked arena size: a whole number of bytes from 1 to 64 MiB, else one sentence."""
-    require(isinstance(arena_size, numbers.Integral) and not isinstance(arena_size, (bool, np.bool_)),
-            f"arena_size must be a whole number of bytes, got {shown(arena_size)}.")
-    n = int(arena_size)
-    require(n > 0, f"arena_size must be a positive number of bytes, got {n:,}.")
+    n = number(arena_size, "arena_size", 1, whole=True, unit="bytes")
     require(n <= MAX_ARENA_BYTES, f"An arena of {n:,} bytes is larger than any microcontroller's SRAM: "
                                   f"give at most {MAX_ARENA_BYTES:,} bytes (64 MiB).")
     return n
@@ -214,17 +210,22 @@ def _measured_in(data: bytes, m) -> tuple[ArenaReport, int]:
     return _MEASURED[key]
 
 
-def _record(data: bytes, m, arena_size: int, measuring: bool = False) -> ArenaReport:
-    interp = _build(data, arena_size, measuring=measuring)
-    interp.set_input(_zeros(m), 0)
+def _invoke(interp) -> tuple[bool, str]:
+    """(whether one inference ran, what TFLite Micro printed meanwhile)."""
     with captured_output() as log:
         try:
             interp.invoke()
-            ok = True
         except RuntimeError:
-            ok = False
+            return False, log.getvalue()
+    return True, log.getvalue()
+
+
+def _record(data: bytes, m, arena_size: int, measuring: bool = False) -> ArenaReport:
+    interp = _build(data, arena_size, measuring=measuring)
+    interp.set_input(_zeros(m), 0)
+    ok, log = _invoke(interp)
     if not ok:
-        raise _failure(arena_size, log.getvalue(), measuring)
+        raise _failure(arena_size, log, measuring)
     _, text = call_captured(interp.print_allocations)
     return parse_report(text)
 
@@ -288,14 +289,9 @@ def run(model: TfliteFile, x: np.ndarray, arena_size: int | None = None, all_ten
     step = max(1, len(x) // 10)
     for i, sample in enumerate(x):
         interp.set_input(sample[None], 0)
-        with captured_output() as log:
-            try:
-                interp.invoke()
-                failed = False
-            except RuntimeError:
-                failed = True
-        if failed:
-            raise _failure(size or _roomy(data, m, all_tensors), log.getvalue(), measuring=size is None)
+        ok, log = _invoke(interp)
+        if not ok:
+            raise _failure(size or _roomy(data, m, all_tensors), log, measuring=size is None)
         outs.append(np.array(interp.get_output(0)).reshape(m.output.shape))
         for t in wanted:
             tensors[t].append(np.array(interp.GetTensor(t, 0)["tensor_data"]).reshape(m.tensors[t].shape))
@@ -404,10 +400,7 @@ def fits_in(model: TfliteFile, arena_size: int) -> bool:
 
 def smallest_arena(model: TfliteFile, step: int = 16) -> int:
     """The smallest arena (to ``step`` bytes) in which TFLM builds and runs the model (bisection)."""
-    whole = isinstance(step, numbers.Integral) and not isinstance(step, (bool, np.bool_))
-    require(whole and 0 < step <= MAX_ARENA_BYTES,
-            f"step must be a whole number of bytes from 1 to {MAX_ARENA_BYTES:,}, got {shown(step)}.")
-    step = int(step)
+    step = number(step, "step", 1, MAX_ARENA_BYTES, whole=True, unit="bytes")
     data, m = _model(model)
     _need_tflm("smallest_arena")
     lo = _measured(data, m).total  # the report is a lower bound: it excludes transient needs

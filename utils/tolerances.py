@@ -18,9 +18,7 @@ maintainer notes in CONTRIBUTING.md); widen one only with a measurement that nee
 
 from __future__ import annotations
 
-import math
-
-from utils.errors import CourseError
+from utils.errors import CourseError, number
 
 # Held-out accuracy of the trained digits models (a fraction), lesson 05.
 ACCURACY_FLOOR = {"edge": 0.96, "cloud": 0.97}
@@ -31,12 +29,6 @@ RUNTIME_GAP_SHARE = 1e-4
 RUNTIME_GAP_CODES = 4
 
 
-def _number(value, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise CourseError(f"{what} must be a finite number, not {value!r}.")
-    return float(value)
-
-
 def bound(what: str, value: float, low: float | None = None, high: float | None = None,
           unit: str = "", scale: float = 1.0, digits: int = 0) -> str:
     """One checkable line: "<what> <range>: yes", or "... : NO (value)" when ``value`` is outside it.
@@ -44,11 +36,11 @@ def bound(what: str, value: float, low: float | None = None, high: float | None 
     ``scale`` and ``unit`` only change how the bound reads (0.96 with scale 100 and unit " %" reads
     "96 %"); the comparison uses the raw numbers.
     """
-    value = _number(value, "The value to check")
+    value = number(value, "The value to check")
     if low is None and high is None:
         raise CourseError("Give a lower bound, an upper bound or both.")
-    lo = None if low is None else _number(low, "The lower bound")
-    hi = None if high is None else _number(high, "The upper bound")
+    lo = None if low is None else number(low, "The lower bound")
+    hi = None if high is None else number(high, "The upper bound")
     if lo is not None and hi is not None and lo > hi:
         raise CourseError(f"The lower bound {lo} is above the upper bound {hi}.")
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from utils.course import SEED, quiet_tensorflow, seed_everything
 from utils.datasets import Dataset, load
-from utils.errors import CourseError
+from utils.errors import CourseError, number
 
 
 @dataclass(frozen=True)
@@ -112,8 +112,7 @@ def fixed_batch(model, batch_size: int = 1):
     keras = _keras()
     if not isinstance(model, keras.Model):
         raise CourseError(f"fixed_batch needs a Keras model, not {type(model).__name__}.")
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise CourseError(f"batch_size must be a positive integer, not {batch_size!r}.")
+    number(batch_size, "batch_size", 1, whole=True)
     inputs = keras.Input(model.input_shape[1:], batch_size=batch_size, name="input")
     twin = keras.models.clone_model(model, input_tensors=inputs)
     twin.set_weights(model.get_weights())
