@@ -58,6 +58,7 @@ import numpy as np
 
 from utils import devices, style
 from utils.course import find_root
+from utils.paths import read_csv
 
 style.apply()
 C = types.SimpleNamespace(data=find_root() / "data")

@@ -284,8 +284,8 @@ def _instances() -> dict[str, tuple[int, float]]:
 
 def servers_needed(requests_per_s: float, per_server: float = 200.0) -> int:
     """Whole servers to answer ``requests_per_s`` when each answers ``per_server`` a second."""
-    need = _positive(requests_per_s, "requests_per_s")
-    each = _positive(per_server, "per_server", allow_zero=False)
+    need = number(requests_per_s, "requests_per_s", 0)
+    each = number(per_server, "per_server", above=0)
     return math.ceil(need / each - 1e-9)  # 10,000 / 200 is 50 servers, not 51 from rounding
 
 
