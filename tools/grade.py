@@ -58,6 +58,8 @@ from tools.student import (  # noqa: E402
 )
 
 OUT = ROOT / "build" / "grades"
+WRONG_FLOW = ("this is the nbgrader release of the lesson, not the plain student edition (make student) this grader "
+              "is for: it was graded all the same, but grade an nbgrader class with `nbgrader autograde`")
 FLAT_RE = re.compile(r"^(?P<student>.+)_(?P<nn>\d\d)_[^/]*\.ipynb$")
 FOLDER_RE = re.compile(r"^(?P<nn>\d\d)_.*\.ipynb$")
 TIMEOUT_ENAME = "CellTimeoutError"  # nbgrader's name for a cell stopped at its limit
@@ -497,6 +499,9 @@ def grade_student(student: str, subs: dict[str, Path], lessons: dict[str, Lesson
             if not isinstance(submitted, dict) or not isinstance(submitted.get("cells"), list):
                 raise ValueError("no cells")
             nb, notes = prepare(submitted, lesson.nb)
+            if submitted.get("metadata", {}).get("course_edition") == "nbgrader" or any(
+                    "nbgrader" in c.get("metadata", {}) for c in submitted["cells"] if isinstance(c, dict)):
+                notes.insert(0, WRONG_FLOW)
         except Exception as err:  # any malformed file: report it and grade the next one
             why = f"{subs[nn].name} could not be read as a notebook ({type(err).__name__}); nothing was run."
             results.append((name, None, [Line(student, name, ex, 0.0, "Not graded: unreadable notebook.")
