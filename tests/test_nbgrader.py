@@ -173,11 +173,12 @@ def classes(tmp_path_factory):
             target.write_text(json.dumps(fill(student_edition(source), mine)), encoding="utf-8")
     env = pytest.MonkeyPatch()
     env.delenv("COURSE_EXERCISES_DIR", raising=False)
+    logs = []
 
     def pipeline():
         start = time.perf_counter()
         for stem in stems:
-            nbgrader(course, "autograde", stem, "--force")
+            logs.append(nbgrader(course, "autograde", stem, "--force"))
         timings["autograde"] = time.perf_counter() - start
         start = time.perf_counter()
         for stem in stems:
@@ -198,7 +199,8 @@ def classes(tmp_path_factory):
         rows = list(csv.DictReader(fh))
     print(f"\nnbgrader test timings (s): { {k: round(v, 1) for k, v in timings.items()} }")
     return {"course": course, "rows": rows, "nbgrader": _nbgrader_scores(course, stems), "stems": stems,
-            "grades": base / "grades", "timings": timings}
+            "grades": base / "grades", "timings": timings,
+            "autograde_log": "".join(done.stdout + done.stderr for done in logs)}
 
 
 def test_both_graders_give_the_same_points_per_exercise(classes):
@@ -355,3 +357,34 @@ def test_plain_edition_is_refused_by_nbgrader_with_one_sentence(cheaters):
     assert "plain-in-nbgrader/90_classroom_fixture: this is the plain student edition (make student); " \
            "release the nbgrader version with `nbgrader generate_assignment 90_classroom_fixture`" in cheaters["log"]
     assert not cheaters["nbgrader"].get("plain-in-nbgrader", {}).get("90_model-bytes")
+
+
+def test_check_results_do_not_trip_nbgrader_partial_credit(classes):
+    """A passing check shows a result; nbgrader must not try to read it as a number of points."""
+    assert "Autograding" in classes["autograde_log"]  # the log is the one nbgrader wrote while grading
+    assert "cannot be converted to a float" not in classes["autograde_log"]
+    executed = load(classes["course"] / "autograded" / "correct" / classes["stems"][0] / f"{classes['stems'][0]}.ipynb")
+    shown = [o for c in executed["cells"] if c["metadata"].get("nbgrader", {}).get("grade") for o in c["outputs"]]
+    assert shown and all(o["output_type"] != "execute_result" for o in shown)
+
+
+def test_released_checks_stay_friendly(cheaters):
+    """In the release, a wrong answer's check shows its hint, no AssertionError: strictness is only for grading."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    release = load(cheaters["course"] / "release" / FIXTURE / f"{FIXTURE}.ipynb")
+    assert "COURSE_" not in json.dumps(release)  # no cell carries the grading settings
+    nb = fill(release, {f"{C}-03": "bytes_per_weight = 4\nmodel_bytes = 650 * bytes_per_weight * 2"})
+    nb = nbformat.reads(json.dumps(nb), as_version=4)
+    env = {k: v for k, v in os.environ.items() if k != "COURSE_CHECK_STRICT"}
+    old = os.environ.copy()
+    os.environ.clear()
+    os.environ.update(env, COURSE_EXERCISES_DIR=str(FIXTURES / "exercises"), PYTHONPATH=str(ROOT))
+    try:
+        NotebookClient(nb, timeout=60, allow_errors=True).execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    outputs = json.dumps([c.get("outputs", []) for c in nb.cells])
+    assert "Count each weight once." in outputs and "AssertionError" not in outputs

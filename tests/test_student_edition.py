@@ -275,3 +275,24 @@ def test_handout_does_what_its_readme_says(tmp_path):
         os.killpg(lab.pid, signal.SIGTERM)
         lab.wait(timeout=30)
     assert "is running at" in seen and "notebooks/00_start_here.ipynb" in seen, seen[-2000:]
+
+
+def test_make_targets_name_their_flow(tmp_path):
+    """`make nbgrader-course DEST=...` writes the course; `make student` says which grader it is for."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("make"):
+        pytest.skip("no `make` on this system")
+    (tmp_path / "stamp").touch()
+    installed = ["VENV=" + str(Path(sys.executable).parent.parent), f"STAMP={tmp_path / 'stamp'}"]
+    made = subprocess.run(["make", "nbgrader-course", f"DEST={tmp_path / 'nbg'}", *installed], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert made.returncode == 0, made.stderr
+    assert "This is the nbgrader flow" in made.stdout
+    assert {p.name for p in (tmp_path / "nbg" / "source").iterdir()} == {p.stem for p in LESSONS}
+    missing = subprocess.run(["make", "nbgrader-course", *installed], cwd=ROOT, capture_output=True, text=True)
+    assert missing.returncode != 0 and "Say where to write it: make nbgrader-course DEST=" in missing.stdout
+    plain = subprocess.run(["make", "student", *installed], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert plain.returncode == 0, plain.stderr
+    assert "This is the plain student edition, for the course's grader (make grade)." in plain.stdout

@@ -77,6 +77,7 @@ class Exercise:
     id: str
     title: str
     max_points: float
+    manual: float = 0.0  # points of a manually graded answer (course.manual): listed, never scored here
 
 
 @dataclass
@@ -109,6 +110,11 @@ def load_lessons(source: Path, ids: list[str] | None = None) -> dict[str, Lesson
                 s = {"title": "Hidden test", "points": g.points}
             points = g.points if g.points is not None else s["points"]
             exercises.append(Exercise(g.exercise, s.get("title", g.exercise), float(points)))
+        for cell in nb["cells"]:  # the contract's manually graded answers: {"course": {"manual": id, "points": N}}
+            marked = cell.get("metadata", {}).get("course", {})
+            if cell.get("cell_type") == "markdown" and marked.get("manual"):
+                exercises.append(Exercise(marked["manual"], "Manually graded answer", 0.0,
+                                          float(marked.get("points", 0))))
         lessons[path.name[:2]] = Lesson(path, nb, exercises)
     return lessons
 
@@ -422,6 +428,10 @@ def score(student: str, name: str, lesson: Lesson, run: Run) -> list[Line]:
     """Full points for an exercise when every check of it passed during the run, else 0 with the reason."""
     lines, prev = [], -1
     for ex in lesson.exercises:
+        if ex.manual:
+            lines.append(Line(student, name, ex, 0.0, f"manual: your instructor grades this answer by hand "
+                                                       f"({_fmt(ex.manual)} points, not in this total)."))
+            continue
         mine = [c for c in run.checks if c.get("exercise") == ex.id]
         # Every check the instructor wrote must have run: a student's own extra check cannot stand in for it.
         skipped = [i for i in run.owned.get(ex.id, []) if not any(c.get("cell") == i for c in mine)]
@@ -471,8 +481,8 @@ def feedback(student: str, results: list[tuple[str, Run | None, list[Line], list
             for ln in lines:
                 comment = ln.comment.replace("|", "\\|").replace("\n", " ")
                 title = ln.exercise.title.replace("|", "\\|")
-                out.append(f"| {title} (`{ln.exercise.id}`) | {_fmt(ln.points)} / {_fmt(ln.exercise.max_points)} "
-                           f"| {comment} |")
+                pts = "manual" if ln.exercise.manual else f"{_fmt(ln.points)} / {_fmt(ln.exercise.max_points)}"
+                out.append(f"| {title} (`{ln.exercise.id}`) | {pts} | {comment} |")
             out.append("")
         if run is not None and run.errors:
             shown = "; ".join(f"{run.where(i)}: {e}" + (f" ({v})" if v else "") for i, e, v in run.errors[:8])
