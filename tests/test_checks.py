@@ -23,7 +23,6 @@ BANK = {"notebook": "97", "exercises": [
     {"id": "97.scales", "title": "Scales", "points": 1, "kind": "array", "answer": [[0.5, 0.25]], "abs_tol": 1e-6},
     {"id": "97.double", "title": "Double", "points": 3, "kind": "function",
      "cases": [{"args": [2], "expect": 4}, {"args": [-1], "expect": -2, "hint": "Negative numbers double too."}]},
-    {"id": "97.even", "title": "Even", "points": 1, "kind": "validator", "validator": "course_validators:is_even"},
 ]}
 
 
@@ -31,12 +30,8 @@ BANK = {"notebook": "97", "exercises": [
 def bank(tmp_path, monkeypatch):
     """A spec folder of our own, selected through COURSE_EXERCISES_DIR."""
     (tmp_path / "97.json").write_text(json.dumps(BANK), encoding="utf-8")
-    (tmp_path / "course_validators.py").write_text(
-        "def is_even(v):\n    return (v % 2 == 0, 'Even.' if v % 2 == 0 else 'Odd numbers are not even.')\n"
-        "def wrong_shape(v):\n    return True\n", encoding="utf-8")
     monkeypatch.setenv("COURSE_EXERCISES_DIR", str(tmp_path))
     monkeypatch.delenv("COURSE_CHECK_LOG", raising=False)
-    monkeypatch.syspath_prepend(str(tmp_path))
     return tmp_path
 
 
@@ -101,23 +96,6 @@ def test_function_cases_hints_and_learner_bugs(bank):
     assert not crash and "ZeroDivisionError" in crash.message and "[2]" in crash.message
 
 
-def test_validator(bank):
-    assert check("97.even", 4).message == "Even."
-    assert check("97.even", 3).message == "Odd numbers are not even."
-
-
-def test_validator_that_does_not_exist_or_returns_the_wrong_shape(bank):
-    doc = json.loads((bank / "97.json").read_text())
-    doc["exercises"][-1]["validator"] = "course_validators:nope"
-    (bank / "97.json").write_text(json.dumps(doc))
-    with pytest.raises(CourseError, match="does not exist"):
-        check("97.even", 4)
-    doc["exercises"][-1]["validator"] = "course_validators:wrong_shape"
-    (bank / "97.json").write_text(json.dumps(doc) + " ")  # a different size: the cache must notice
-    with pytest.raises(CourseError, match=r"must return \(passed, hint\)"):
-        check("97.even", 4)
-
-
 def test_result_shows_pass_or_not_yet():
     r = Result("97.x", True, "Correct.", 1.0, 1.0)
     assert repr(r) == "PASS 97.x: Correct." and "&#10004;" in r._repr_html_()
@@ -139,12 +117,12 @@ def test_unknown_exercise_is_one_sentence(bank, ident, message):
 
 
 @pytest.mark.parametrize("broken, message", [
-    ({"id": "97.a", "kind": "number", "title": "A", "points": 1}, "a number exercise needs 'answer'"),
+    ({"id": "97.a", "kind": "number", "title": "A", "points": 1}, "a number exercise needs 'answer' or 'formula' or 'sealed'"),
     ({"id": "97.a", "kind": "number", "answer": 1, "title": "A"}, "missing field 'points'"),
     ({"id": "97.a", "kind": "guess", "title": "A", "points": 1}, "kind 'guess' is not one of"),
     ({"id": "97.a", "kind": "number", "answer": 1, "title": "A", "points": -1}, "points must be a number"),
     ({"id": "97.a", "kind": "function", "cases": [], "title": "A", "points": 1}, "'cases' must be a non-empty"),
-    ({"id": "97.a", "kind": "validator", "validator": "x.y", "title": "A", "points": 1}, "utils.module:function"),
+    ({"id": "97.a", "kind": "validator", "validator": "x.y", "title": "A", "points": 1}, "kind 'validator' is not one of"),
     ({"id": "98.a", "kind": "number", "answer": 1, "title": "A", "points": 1}, "should start with '97.'"),
     ("not a dict", "must be a JSON object"),
 ])

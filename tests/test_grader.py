@@ -239,7 +239,10 @@ def test_every_lesson_check_has_a_spec():
         if env:
             os.environ["COURSE_EXERCISES_DIR"] = env
     for lesson in lessons.values():
-        assert all(ex.max_points > 0 for ex in lesson.exercises), lesson.path.name
+        assert all(ex.max_points > 0 or ex.manual > 0 for ex in lesson.exercises), lesson.path.name
+    # The contract's manually graded answer: listed with its points, never scored automatically.
+    manual = [ex for ex in lessons["07"].exercises if ex.manual]
+    assert [(ex.id, ex.manual, ex.max_points) for ex in manual] == [("07.design-justification", 3.0, 0.0)]
 
 
 def test_without_a_sandbox_the_loop_is_still_killed_and_the_network_note_is_honest(tmp_path, monkeypatch):

@@ -207,8 +207,13 @@ def make_handout(out: Path, files: list[Path]) -> Path:
             path = ROOT / name
             items = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
             for item in items:
-                if "__pycache__" not in item.parts:
+                # data/exercises holds the answer key: the hand-out gets sealed specs instead (utils.exercises).
+                if "__pycache__" not in item.parts and not item.is_relative_to(ROOT / "data" / "exercises"):
                     zf.write(item, Path("course") / item.relative_to(ROOT))
+        from utils.exercises import write_handout_specs
+
+        for spec in write_handout_specs(out / "handout-exercises"):
+            zf.write(spec, Path("course") / "data" / "exercises" / spec.name)
         for item in sorted(HANDOUT_OWN.iterdir()):
             if item.is_file():
                 zf.write(item, Path("course") / item.name)

@@ -7,9 +7,14 @@ A learner calls ``check("05.dense-params", my_answer)`` after an exercise. Kinds
   and a "check your units" hint when the digits are right but the scale is not.
 - ``choice``: one of a fixed set of strings (case-insensitive).
 - ``array``: an array-like equal to ``answer`` (same shape, within ``abs_tol``).
-- ``function``: a callable that returns ``expect`` for every case in ``cases``.
-- ``validator``: ``validator`` names ``module:function`` in utils that judges the value and
-  returns ``(passed, hint)``; for answers that depend on what the notebook computed.
+- ``function``: a callable that returns ``expect`` for every case in ``cases``. A spec marked
+  ``"hidden": true`` holds cases the learner never sees (its check sits in a hidden-test region).
+
+A ``number`` or ``array`` exercise may be parameterised per student: ``inputs`` names each input's
+grid and ``formula`` computes the answer from them (utils/exercises.py). ``inputs("02.egress-cost")``
+gives this learner's inputs (from ``student_id()``), the learner's code computes from them, and
+``check`` judges against the formula for those inputs, so a neighbour's number is wrong here.
+The hand-out gets the specs from ``write_handout_specs`` (answers sealed, hidden specs left out).
 
 Hidden tests (removed from the student edition, run by ``tools/grade.py``) either call ``check``
 on an exercise of the spec or wrap plain asserts in ``graded``::
@@ -26,7 +31,6 @@ hint, which is how nbgrader scores a test cell (the nbgrader export of tools/stu
 
 from __future__ import annotations
 
-import importlib
 import json
 import math
 import os
@@ -35,11 +39,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from utils import exercises
 from utils.errors import CourseError
+from utils.exercises import student_id, write_handout_specs  # noqa: F401 - the contract's names live here too
 from utils.paths import data_dir
 
-KINDS = {"number", "choice", "array", "function", "validator"}
-NEEDS = {"number": "answer", "choice": "answer", "array": "answer", "function": "cases", "validator": "validator"}
+KINDS = {"number", "choice", "array", "function"}
+# Where each kind finds its answer: the instructor's copy has answer/formula, the hand-out "sealed".
+NEEDS = {"number": ("answer", "formula", "sealed"), "choice": ("answer", "sealed"),
+         "array": ("answer", "formula", "sealed"), "function": ("cases",)}
 # Factors a right number in the wrong unit is off by: k/M/G, percent, bits vs bytes, KiB vs bytes.
 SCALES = [1e3, 1e-3, 1e6, 1e-6, 1e9, 1e-9, 100.0, 0.01, 8.0, 1 / 8, 1024.0, 1 / 1024]
 
@@ -77,9 +85,9 @@ def exercise_dir() -> Path:
 _CACHE: dict[Path, tuple[tuple[int, int], dict]] = {}
 
 
-def load_bank(notebook: str) -> dict:
+def load_bank(notebook: str, folder: Path | None = None) -> dict:
     """The exercise specs of one notebook, keyed by exercise id (validated on load, re-read when edited)."""
-    path = exercise_dir() / f"{notebook}.json"
+    path = (exercise_dir() if folder is None else Path(folder)) / f"{notebook}.json"
     if not path.is_file():
         raise CourseError(f"No exercise file {path.name} in {path.parent} for notebook {notebook!r}.")
     stat = path.stat()
@@ -119,12 +127,31 @@ def validate_spec(spec: dict, source: str) -> None:
     if isinstance(spec["points"], bool) or not isinstance(spec["points"], (int, float)) or spec["points"] < 0:
         raise CourseError(f"{where}: points must be a number of at least 0, got {spec['points']!r}.")
     need = NEEDS[spec["kind"]]
-    if need not in spec:
-        raise CourseError(f"{where}: a {spec['kind']} exercise needs {need!r}.")
+    if not any(k in spec for k in need):
+        raise CourseError(f"{where}: a {spec['kind']} exercise needs {' or '.join(map(repr, need))}.")
     if spec["kind"] == "function" and not (isinstance(spec["cases"], list) and spec["cases"]):
         raise CourseError(f"{where}: 'cases' must be a non-empty list of {{'args': [...], 'expect': ...}}.")
-    if spec["kind"] == "validator" and ":" not in str(spec["validator"]):
-        raise CourseError(f"{where}: validator must look like 'utils.module:function'.")
+    _validate_inputs(spec, where)
+
+
+def _validate_inputs(spec: dict, where: str) -> None:
+    """A parameterised spec needs grids for its inputs and a formula (or, in a hand-out, a sealed table)."""
+    if "hidden" in spec and not isinstance(spec["hidden"], bool):
+        raise CourseError(f"{where}: 'hidden' must be true or false.")
+    if "inputs" not in spec:
+        if "formula" in spec:
+            raise CourseError(f"{where}: a formula needs 'inputs' to compute from.")
+        return
+    if spec["kind"] not in ("number", "array") or not isinstance(spec["inputs"], dict) or not spec["inputs"]:
+        raise CourseError(f"{where}: only number and array exercises take 'inputs', a non-empty object.")
+    if "answer" in spec:
+        raise CourseError(f"{where}: a parameterised exercise computes its answer: give 'formula', not 'answer'.")
+    for name, desc in spec["inputs"].items():
+        exercises._grid(desc, f"{where}, input {name!r}")
+    if "formula" in spec:
+        exercises.evaluate(spec["formula"], exercises.inputs_of(spec, 0), where)
+    elif not (isinstance(spec.get("sealed"), list) and len(spec["sealed"]) == exercises.VARIANTS):
+        raise CourseError(f"{where}: a parameterised exercise needs a 'formula'.")
 
 
 def spec(exercise: str) -> dict:
@@ -141,13 +168,12 @@ def _close(a: float, b: float, s: dict) -> bool:
     return math.isclose(a, b, rel_tol=s.get("rel_tol", 0.0), abs_tol=s.get("abs_tol", 1e-9))
 
 
-def _rescaled(v: float, s: dict) -> bool:
+def _rescaled(v: float, want: float, s: dict) -> bool:
     """Whether ``v`` is the answer in another unit (off by a factor in SCALES)."""
-    want = float(s["answer"])
     return want != 0 and any(_close(v, want * f, s) for f in SCALES)
 
 
-def _judge_number(s: dict, value, hints: dict) -> tuple[bool, str]:
+def _judge_number(s: dict, value, hints: dict, want) -> tuple[bool, str]:
     if isinstance(value, (bool, str)) or not hasattr(value, "__float__"):
         return False, hints.get("type", f"Expected a number, got {type(value).__name__}.")
     try:
@@ -156,33 +182,33 @@ def _judge_number(s: dict, value, hints: dict) -> tuple[bool, str]:
         return False, hints.get("type", "Expected one number, not a collection of them.")
     if math.isnan(v):
         return False, hints.get("nan", "Your answer is NaN: something upstream divided by zero or was empty.")
-    if _close(v, float(s["answer"]), s):
-        return True, s.get("success", "Correct.")
-    if _rescaled(v, s):
+    if _close(v, float(want), s):
+        return True, exercises.success(s, "Correct.")
+    if _rescaled(v, float(want), s):
         return False, hints.get("scale", "Right digits, wrong scale: check your units (bits or bytes, ms or s, KB or MB, % or fraction).")
-    side = "low" if v < s["answer"] else "high"
+    side = "low" if v < want else "high"
     return False, hints.get(side, f"Not yet: your answer is too {side}.")
 
 
-def _judge_array(s: dict, value, hints: dict) -> tuple[bool, str]:
+def _judge_array(s: dict, value, hints: dict, want) -> tuple[bool, str]:
     import numpy as np
 
     try:
         got = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
         return False, hints.get("type", "Expected an array of numbers.")
-    want = np.asarray(s["answer"], dtype=float)
+    want = np.asarray(want, dtype=float)
     if got.shape != want.shape:
         return False, hints.get("shape", f"Expected shape {want.shape}, got {got.shape}.")
     if np.allclose(got, want, rtol=s.get("rel_tol", 0.0), atol=s.get("abs_tol", 1e-9)):
-        return True, s.get("success", "Correct.")
+        return True, exercises.success(s, "Correct.")
     return False, hints.get("wrong", "Right shape, wrong values.")
 
 
 def _judge_function(s: dict, value, hints: dict) -> tuple[bool, str]:
     if not callable(value):
         return False, hints.get("type", "Pass the function itself (its name, without calling it).")
-    for case in s["cases"]:
+    for index, case in enumerate(s["cases"]):
         args = case.get("args", [])
         try:
             got = value(*args, **case.get("kwargs", {}))
@@ -190,21 +216,9 @@ def _judge_function(s: dict, value, hints: dict) -> tuple[bool, str]:
             return False, hints.get("missing", "The function still raises NotImplementedError.")
         except Exception as err:  # a learner's bug: say which case broke it, not a traceback
             return False, f"Your function raised {type(err).__name__} for input {args}: {err}"
-        if not _same(got, case["expect"], s):
+        if not _same(got, exercises.case_expect(s, case, index), s):
             return False, case.get("hint", hints.get("wrong", f"Wrong result for input {args}."))
-    return True, s.get("success", "Correct on every test case.")
-
-
-def _judge_validator(s: dict, value) -> tuple[bool, str]:
-    module, _, name = s["validator"].partition(":")
-    try:
-        judge = getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        raise CourseError(f"Exercise {s['id']!r}: validator {s['validator']!r} does not exist.") from None
-    verdict = judge(value)
-    if not (isinstance(verdict, tuple) and len(verdict) == 2):
-        raise CourseError(f"Exercise {s['id']!r}: validator {s['validator']!r} must return (passed, hint).")
-    return bool(verdict[0]), str(verdict[1])
+    return True, exercises.success(s, "Correct on every test case.")
 
 
 def _judge(s: dict, value) -> tuple[bool, str]:
@@ -212,18 +226,17 @@ def _judge(s: dict, value) -> tuple[bool, str]:
     if value is None or value is Ellipsis:
         return False, hints.get("missing", "No answer yet: replace the placeholder with your answer.")
     kind = s["kind"]
-    if kind == "number":
-        return _judge_number(s, value, hints)
-    if kind == "choice":
-        given = str(value).strip().lower()
-        if given == str(s["answer"]).strip().lower():
-            return True, s.get("success", "Correct.")
-        return False, hints.get(given, hints.get("wrong", "Not that one: reread the cell above."))
-    if kind == "array":
-        return _judge_array(s, value, hints)
     if kind == "function":
         return _judge_function(s, value, hints)
-    return _judge_validator(s, value)
+    want = exercises.answer(s, exercises.variant(exercises.group(s)) if "inputs" in s else 0)
+    if kind == "number":
+        return _judge_number(s, value, hints, want)
+    if kind == "choice":
+        given = str(value).strip().lower()
+        if given == str(want).strip().lower():
+            return True, exercises.success(s, "Correct.")
+        return False, hints.get(given, hints.get("wrong", "Not that one: reread the cell above."))
+    return _judge_array(s, value, hints, want)
 
 
 def _same(got, expect, s: dict) -> bool:
@@ -248,6 +261,33 @@ def _log(result: Result, source: str) -> None:
         fh.write(json.dumps(entry) + "\n")
 
 
+class Inputs(dict):
+    """A learner's inputs: a plain dict that prints as 'Your numbers: name = value; ...'."""
+
+    def __repr__(self) -> str:
+        return "Your numbers: " + "; ".join(f"{k} = {v!r}" for k, v in self.items())
+
+    __str__ = __repr__
+
+
+def inputs(exercise: str) -> Inputs:
+    """This learner's own inputs for a parameterised exercise (a pure function of exercise and student id)."""
+    s = spec(exercise)
+    if "inputs" not in s:
+        raise CourseError(f"Exercise {exercise!r} has no per-student inputs; its numbers are in the text.")
+    return Inputs(exercises.inputs_of(s, exercises.variant(exercises.group(s))))
+
+
+def _fill(message: str, s: dict) -> str:
+    """A parameterised exercise's message with the learner's inputs filled in ("{cameras}")."""
+    if "inputs" not in s:
+        return message
+    try:
+        return message.format(**exercises.inputs_of(s, exercises.variant(exercises.group(s))))
+    except (KeyError, IndexError, ValueError):
+        return message
+
+
 def check(exercise: str, value) -> Result:
     """Check a learner's answer to ``exercise``; returns a Result that shows pass or a hint."""
     s = spec(exercise)
@@ -257,6 +297,7 @@ def check(exercise: str, value) -> Result:
         raise
     except Exception as err:  # an odd value (e.g. a tensor that refuses comparison): a hint, not a traceback
         passed, message = False, f"Could not compare your answer ({type(value).__name__}): {err}"
+    message = _fill(message, s)
     full = float(s["points"])
     result = Result(exercise, bool(passed), message, full if passed else 0.0, full)
     _log(result, "check")
