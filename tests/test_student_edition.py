@@ -166,7 +166,7 @@ def test_nbgrader_export_has_one_grade_cell_per_exercise(fixture_specs):
     assert meta["90_classroom_fixture-03"]["solution"] and not meta["90_classroom_fixture-03"]["grade"]
     # The visible check and the hidden test of cell 7 check two exercises: two cells, the hidden one in markers.
     assert source_text(out["cells"][7]) == 'check("90.signed-range", signed_range)'
-    assert source_text(out["cells"][8]).startswith("### BEGIN HIDDEN TESTS\nwith graded(")
+    assert source_text(out["cells"][8]).startswith(nbgrader_course.HIDDEN_NOTE + "\n### BEGIN HIDDEN TESTS\nwith graded(")
     # A check inside a solution cell moves into a locked grade cell right after it, with its own import.
     ids = [c["id"] for c in out["cells"]]
     assert "check(" not in source_text(out["cells"][ids.index("90_classroom_fixture-09")])
