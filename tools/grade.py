@@ -311,6 +311,24 @@ def timeout_error(cell_timeout: int) -> dict:
             "traceback": [f"{TIMEOUT_ENAME}: the cell ran longer than {cell_timeout} s and was stopped"]}
 
 
+def read_checks(log: Path, state: dict) -> list[dict]:
+    """The checks logged while a notebook ran, each with the index of the cell that wrote it."""
+    if not log.exists():
+        return []
+    spans = {int(k): v for k, v in state.get("spans", {}).items()}
+    checks, offset = [], 0
+    for raw in log.read_bytes().splitlines(keepends=True):
+        try:
+            entry = json.loads(raw)
+        except ValueError:  # a line cut short by a kill
+            continue
+        entry["cell"] = next((i for i, (a, b) in spans.items() if a <= offset < (b if b is not None else 1 << 62)),
+                             None)
+        checks.append(entry)
+        offset += len(raw)
+    return checks
+
+
 def run_notebook(nb: dict, work: Path, name: str, artefacts: Path, timeout: int, prefix: list[str],
                  student: str = "student", cell_timeout: int = CELL_TIMEOUT) -> Run:
     """Execute ``nb`` in the sandbox with a wall-clock limit; collect checks, errors, status."""
@@ -352,18 +370,7 @@ def run_notebook(nb: dict, work: Path, name: str, artefacts: Path, timeout: int,
         if cell.get("metadata", {}).get(OWNED):
             for g in graded_exercises({"cells": [cell]}):
                 run.owned.setdefault(g.exercise, []).append(i)
-    if log.exists():
-        spans = {int(k): v for k, v in state.get("spans", {}).items()}
-        offset = 0
-        for raw in log.read_bytes().splitlines(keepends=True):
-            try:
-                entry = json.loads(raw)
-            except ValueError:  # a line cut short by a kill
-                continue
-            entry["cell"] = next((i for i, (a, b) in spans.items() if a <= offset < (b if b is not None else 1 << 62)),
-                                 None)
-            run.checks.append(entry)
-            offset += len(raw)
+    run.checks = read_checks(log, state)
     if out.exists():
         try:
             run.executed = nbformat.read(out, as_version=4)
