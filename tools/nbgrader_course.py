@@ -27,10 +27,12 @@ from __future__ import annotations
 
 import argparse
 import ast
+import atexit
 import copy
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -346,7 +348,10 @@ def configure(c, course_root: Path, artefacts: Path, cell_timeout: int = CELL_TI
     os.environ.setdefault("MPLBACKEND", "Agg")
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(course_root), os.environ.get("PYTHONPATH")]))
     # Kernels talk over Unix sockets at an absolute, short path (a socket path may not exceed 107 bytes).
-    ipc = os.environ.setdefault("COURSE_NBGRADER_IPC", tempfile.mkdtemp(prefix="course-nbg-"))
+    if "COURSE_NBGRADER_IPC" not in os.environ:  # one short folder per nbgrader run, removed when it ends
+        os.environ["COURSE_NBGRADER_IPC"] = tempfile.mkdtemp(prefix="course-nbg-")
+        atexit.register(shutil.rmtree, os.environ["COURSE_NBGRADER_IPC"], ignore_errors=True)
+    ipc = os.environ["COURSE_NBGRADER_IPC"]
     c.KernelManager.transport = "ipc"
     c.KernelManager.ip = str(Path(ipc) / "kernel")
     c.Execute.timeout = cell_timeout  # seconds per cell: a runaway cell is interrupted, the next one runs
