@@ -257,3 +257,17 @@ def test_without_a_sandbox_the_loop_is_still_killed_and_the_network_note_is_hone
     rows = list(csv.DictReader((out / "grades.csv").read_text(encoding="utf-8").splitlines()))
     assert sum(float(r["points"]) for r in rows) == 2.0
     assert not survivors(out / "work")
+
+
+def test_an_nbgrader_release_is_named_and_still_graded(tmp_path, monkeypatch):
+    """A notebook from the other flow (nbgrader's version, checks split into grade cells) gets one sentence."""
+    from tools.nbgrader_course import nbgrader_source
+
+    monkeypatch.setenv("COURSE_EXERCISES_DIR", str(FIXTURES / "exercises"))
+    _save(tmp_path / "subs" / "nora" / LESSON, nbgrader_source(_load(LESSON), LESSON))  # solved, in nbgrader's form
+    out = tmp_path / "grades"
+    grade.grade(tmp_path / "subs", SOURCE, out, timeout=60, jobs=1, quiet=True, cell_timeout=CELL_TIMEOUT)
+    rows = list(csv.DictReader((out / "grades.csv").read_text(encoding="utf-8").splitlines()))
+    assert {r["exercise"]: float(r["points"]) for r in rows} == FULL
+    text = (out / "feedback" / "nora.md").read_text(encoding="utf-8")
+    assert text.count(grade.WRONG_FLOW) == 1 and "grade an nbgrader class with `nbgrader autograde`" in text
