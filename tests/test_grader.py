@@ -271,3 +271,18 @@ def test_an_nbgrader_release_is_named_and_still_graded(tmp_path, monkeypatch):
     assert {r["exercise"]: float(r["points"]) for r in rows} == FULL
     text = (out / "feedback" / "nora.md").read_text(encoding="utf-8")
     assert text.count(grade.WRONG_FLOW) == 1 and "grade an nbgrader class with `nbgrader autograde`" in text
+
+
+def test_the_documented_command_line(tmp_path, monkeypatch, capsys):
+    """docs/teaching.md's `python tools/grade.py submissions --cell-timeout 60 --timeout 180 --jobs 2 --out ...`."""
+    monkeypatch.setenv("COURSE_EXERCISES_DIR", str(FIXTURES / "exercises"))
+    _save(tmp_path / "subs" / "amy" / LESSON, _load(LESSON))
+    out = tmp_path / "grades"
+    assert grade.main([str(tmp_path / "subs"), "--cell-timeout", "60", "--timeout", "180", "--jobs", "2",
+                       "--out", str(out), "--source", str(SOURCE)]) == 0
+    said = capsys.readouterr().out
+    assert "60 s limit per cell and 180 s per notebook, 2 at a time" in said
+    assert "- time limit 60 s per cell, 180 s per notebook" in (out / "summary.md").read_text()
+    with pytest.raises(SystemExit):
+        grade.main(["--help"])
+    assert f"the number of CPU cores, {os.cpu_count()} here" in " ".join(capsys.readouterr().out.split())

@@ -630,7 +630,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=int, default=180, help="wall-clock seconds allowed per notebook")
     parser.add_argument("--cell-timeout", type=int, default=CELL_TIMEOUT,
                         help="seconds one cell may run before it is stopped and the next one runs")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="students graded at once")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help=f"students graded at once (default: the number of CPU cores, {os.cpu_count()} here)")
     parser.add_argument("--only", nargs="*", metavar="NN", help="lessons every student must submit (default: any submitted)")
     parser.add_argument("--no-sandbox", action="store_true", help="do not try to cut the network")
     args = parser.parse_args(argv)
