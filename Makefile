@@ -14,7 +14,7 @@ CONSTRAINTS ?= constraints.txt
 # Colab's versions, whose notebook 6.5 nbgrader 0.9 cannot run with).
 EXTRAS ?= dev,instructor
 
-.PHONY: course install test lint run bench proof student grade clean-notebooks headers distclean
+.PHONY: course install test lint run bench proof student grade nbgrader-course clean-notebooks headers distclean
 
 course: $(STAMP)  ## open the course in JupyterLab at notebook 00 (as root, e.g. in a container, it needs --allow-root)
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00_start_here.ipynb
@@ -50,12 +50,16 @@ bench: $(STAMP)  ## wall time per notebook and in total
 proof:  ## `make test` under every configuration the README promises (CPUs, Colab's versions, no TFLite Micro), with times
 	bash tools/proof.sh
 
-student: $(STAMP)  ## the student edition of every notebook, in build/student
+student: $(STAMP)  ## the plain student edition of every notebook, in build/student (graded with `make grade`)
 	$(BIN)/python tools/student.py
 
 grade: $(STAMP)  ## grade a folder of submissions: make grade SUBMISSIONS=folder [GRADE_ARGS="--timeout 120"]
 	@test -n "$(SUBMISSIONS)" || { echo "Say which folder to grade: make grade SUBMISSIONS=path/to/folder"; exit 1; }
 	$(BIN)/python tools/grade.py $(SUBMISSIONS) $(GRADE_ARGS)
+
+nbgrader-course: $(STAMP)  ## the lessons as a complete nbgrader course: make nbgrader-course DEST=folder
+	@test -n "$(DEST)" || { echo "Say where to write it: make nbgrader-course DEST=path/to/folder"; exit 1; }
+	$(BIN)/python tools/nbgrader_course.py $(DEST)
 
 headers: $(STAMP)
 	$(BIN)/python tools/nb.py headers

@@ -239,7 +239,10 @@ def test_every_lesson_check_has_a_spec():
         if env:
             os.environ["COURSE_EXERCISES_DIR"] = env
     for lesson in lessons.values():
-        assert all(ex.max_points > 0 for ex in lesson.exercises), lesson.path.name
+        assert all(ex.max_points > 0 or ex.manual > 0 for ex in lesson.exercises), lesson.path.name
+    # The contract's manually graded answer: listed with its points, never scored automatically.
+    manual = [ex for ex in lessons["07"].exercises if ex.manual]
+    assert [(ex.id, ex.manual, ex.max_points) for ex in manual] == [("07.design-justification", 3.0, 0.0)]
 
 
 def test_without_a_sandbox_the_loop_is_still_killed_and_the_network_note_is_honest(tmp_path, monkeypatch):
@@ -254,3 +257,32 @@ def test_without_a_sandbox_the_loop_is_still_killed_and_the_network_note_is_hone
     rows = list(csv.DictReader((out / "grades.csv").read_text(encoding="utf-8").splitlines()))
     assert sum(float(r["points"]) for r in rows) == 2.0
     assert not survivors(out / "work")
+
+
+def test_an_nbgrader_release_is_named_and_still_graded(tmp_path, monkeypatch):
+    """A notebook from the other flow (nbgrader's version, checks split into grade cells) gets one sentence."""
+    from tools.nbgrader_course import nbgrader_source
+
+    monkeypatch.setenv("COURSE_EXERCISES_DIR", str(FIXTURES / "exercises"))
+    _save(tmp_path / "subs" / "nora" / LESSON, nbgrader_source(_load(LESSON), LESSON))  # solved, in nbgrader's form
+    out = tmp_path / "grades"
+    grade.grade(tmp_path / "subs", SOURCE, out, timeout=60, jobs=1, quiet=True, cell_timeout=CELL_TIMEOUT)
+    rows = list(csv.DictReader((out / "grades.csv").read_text(encoding="utf-8").splitlines()))
+    assert {r["exercise"]: float(r["points"]) for r in rows} == FULL
+    text = (out / "feedback" / "nora.md").read_text(encoding="utf-8")
+    assert text.count(grade.WRONG_FLOW) == 1 and "grade an nbgrader class with `nbgrader autograde`" in text
+
+
+def test_the_documented_command_line(tmp_path, monkeypatch, capsys):
+    """docs/teaching.md's `python tools/grade.py submissions --cell-timeout 60 --timeout 180 --jobs 2 --out ...`."""
+    monkeypatch.setenv("COURSE_EXERCISES_DIR", str(FIXTURES / "exercises"))
+    _save(tmp_path / "subs" / "amy" / LESSON, _load(LESSON))
+    out = tmp_path / "grades"
+    assert grade.main([str(tmp_path / "subs"), "--cell-timeout", "60", "--timeout", "180", "--jobs", "2",
+                       "--out", str(out), "--source", str(SOURCE)]) == 0
+    said = capsys.readouterr().out
+    assert "60 s limit per cell and 180 s per notebook, 2 at a time" in said
+    assert "- time limit 60 s per cell, 180 s per notebook" in (out / "summary.md").read_text()
+    with pytest.raises(SystemExit):
+        grade.main(["--help"])
+    assert f"the number of CPU cores, {os.cpu_count()} here" in " ".join(capsys.readouterr().out.split())

@@ -13,7 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tools import student  # noqa: E402
+from tools import nbgrader_course, student  # noqa: E402
 from tools.student import (  # noqa: E402
     CODE_STUB,
     EditionError,
@@ -95,7 +95,7 @@ def test_everything_else_is_identical():
             assert source_text(b) == text
         if b["cell_type"] == "code":
             assert b["outputs"] == [] and b["execution_count"] is None
-    assert out["metadata"] == nb["metadata"]
+    assert out["metadata"] == {**nb["metadata"], "course_edition": "plain"}  # names its grader
 
 
 def test_nbgrader_solution_cell_without_markers_is_replaced_whole():
@@ -125,12 +125,16 @@ def test_command_writes_every_lesson_and_a_runnable_handout(tmp_path, capsys):
     assert student.main(["--source", str(FIXTURES), "--out", str(tmp_path), "--zip"]) == 0
     written = sorted(p.name for p in tmp_path.glob("*.ipynb"))
     assert written == ["90_classroom_fixture.ipynb", "91_sandbox_fixture.ipynb"]
-    assert "4 solution(s) replaced, 1 hidden test region(s) removed" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "4 solution(s) replaced, 1 hidden test region(s) removed" in said
+    assert "This is the plain student edition, for the course's grader (make grade)." in said  # names its flow
     assert load(tmp_path / written[0]) == student_edition(load(FIXTURES / written[0]))
     with zipfile.ZipFile(tmp_path / "handout.zip") as zf:
         names = set(zf.namelist())
         assert {"course/utils/checks.py", "course/notebooks/90_classroom_fixture.ipynb"} <= names
         assert not any(n.startswith(("course/tests/", "course/tools/")) or "__pycache__" in n for n in names)
+        assert {"course/README.md", "course/Makefile", "course/check_my_work.py"} <= names
+        assert zf.read("course/README.md") == (ROOT / "tools" / "handout" / "README.md").read_bytes()
         handed = json.loads(zf.read("course/notebooks/90_classroom_fixture.ipynb"))
     assert handed == load(tmp_path / written[0])
     assert student.main(["99", "--source", str(FIXTURES), "--out", str(tmp_path)]) == 1
@@ -152,48 +156,143 @@ def fixture_specs(monkeypatch):
     monkeypatch.setenv("COURSE_EXERCISES_DIR", str(ROOT / "tests" / "fixtures" / "classroom" / "exercises"))
 
 
-def test_nbgrader_export_marks_cells_the_way_nbgrader_validates(fixture_specs):
+def test_nbgrader_export_has_one_grade_cell_per_exercise(fixture_specs):
     nb = load(FIXTURES / "90_classroom_fixture.ipynb")
-    out = student.nbgrader_source(nb, student.points_of)
+    out = nbgrader_course.nbgrader_source(nb, "90_classroom_fixture.ipynb")
     meta = {c["id"]: c["metadata"].get("nbgrader") for c in out["cells"]}
-    ids = [c["id"] for c in out["cells"]]
-    assert ids.index("course-check-strict") < ids.index("90_classroom_fixture-03")  # before the first exercise
+    grades = {m["grade_id"]: m["points"] for m in meta.values() if m and m["grade"] and not m["solution"]}
+    # One grade cell per exercise id, named after it, worth its spec's points (or graded(points=...)).
+    assert grades == {"90_model-bytes": 2, "90_signed-range": 1, "90_signed-range-hidden": 1, "90_where-to-run": 1}
     assert meta["90_classroom_fixture-03"]["solution"] and not meta["90_classroom_fixture-03"]["grade"]
-    assert meta["90_classroom_fixture-04"] | {} == {"grade": True, "grade_id": "90_classroom_fixture-04",
-                                                   "locked": True, "points": 2, "schema_version": 3,
-                                                   "solution": False, "task": False}
-    assert meta["90_classroom_fixture-07"]["points"] == 2  # the visible check (1) + the hidden test (1)
-    # A check inside a solution cell moves into a locked test cell right after it.
+    # The visible check and the hidden test of cell 7 check two exercises: two cells, the hidden one in markers.
+    assert source_text(out["cells"][7]) == 'check("90.signed-range", signed_range)'
+    assert source_text(out["cells"][8]).startswith(nbgrader_course.HIDDEN_NOTE + "\n### BEGIN HIDDEN TESTS\nwith graded(")
+    # A check inside a solution cell moves into a locked grade cell right after it, with its own import.
+    ids = [c["id"] for c in out["cells"]]
     assert "check(" not in source_text(out["cells"][ids.index("90_classroom_fixture-09")])
     moved = out["cells"][ids.index("90_classroom_fixture-09") + 1]
-    assert moved["id"] == "90_classroom_fixture-09-check" and moved["metadata"]["nbgrader"]["points"] == 1
-    # nbgrader's rules: a markdown answer is a manually graded one; every grade cell has points; ids unique.
-    assert meta["90_classroom_fixture-10"]["grade"] and meta["90_classroom_fixture-10"]["solution"]
+    assert moved["metadata"]["nbgrader"]["locked"] and moved["metadata"]["nbgrader"]["grade_id"] == "90_where-to-run"
+    assert source_text(moved) == 'from utils.checks import check, graded\ncheck("90.where-to-run", where_to_run)'
+    # A markdown answer without `course.manual` is a 0-point manual cell; ids are unique; no solution leaks.
+    assert meta["90_classroom_fixture-10"]["grade"] and meta["90_classroom_fixture-10"]["points"] == 0
     marked = [m for m in meta.values() if m]
-    assert all("points" in m for m in marked if m["grade"])
     assert len({m["grade_id"] for m in marked}) == len(marked)
+    assert out["metadata"]["course_edition"] == "nbgrader"
     secrets, _ = secret_lines(nb)
     assert not [s for s in secrets if s in all_text(student_edition(out))]
 
 
+def test_manual_cells_become_nbgrader_manual_grades(fixture_specs):
+    nb = load(FIXTURES / "90_classroom_fixture.ipynb")
+    nb["cells"][10]["metadata"] = {"course": {"manual": "90.why-edge", "points": 3}}
+    meta = nbgrader_course.nbgrader_source(nb)["cells"][12]["metadata"]["nbgrader"]
+    assert (meta["grade_id"], meta["points"], meta["grade"], meta["solution"]) == ("90_why-edge", 3, True, True)
+
+
+@pytest.mark.parametrize("text, message", [
+    ('check("90.model-bytes", a) or check("90.where-to-run", b)', "check each exercise in a statement of its own"),
+    ('check("90.model-bytes", a)\ncheck("90.where-to-run", b)\ncheck("90.model-bytes", c)', "two separate places"),
+])
+def test_nbgrader_export_refuses_what_it_cannot_split(fixture_specs, text, message):
+    nb = {"cells": [{"cell_type": "code", "id": "a", "metadata": {}, "source": text, "outputs": [],
+                     "execution_count": None}], "metadata": {}}
+    with pytest.raises(EditionError, match=message):
+        nbgrader_course.nbgrader_source(nb, "90_x.ipynb")
+
+
 def test_nbgrader_itself_agrees_when_installed(fixture_specs):
-    """With nbgrader installed, its validator accepts the export and its student version equals ours."""
-    pytest.importorskip("nbgrader.preprocessors")
+    """nbgrader's validator accepts the export, and its student version of a lesson equals ours."""
+    from test_nbgrader import need_nbgrader
+
+    need_nbgrader()
     import nbformat
     from nbgrader.nbgraderformat import MetadataValidator
     from nbgrader.preprocessors import ClearHiddenTests, ClearOutput, ClearSolutions
 
     nb = load(FIXTURES / "90_classroom_fixture.ipynb")
     # nbformat.reads, as nbgrader reads files: sources become strings (from_dict would keep lists of lines).
-    MetadataValidator().validate_nb(nbformat.reads(json.dumps(student.nbgrader_source(nb, student.points_of)),
-                                                   as_version=4))
+    exported = nbformat.reads(json.dumps(nbgrader_course.nbgrader_source(nb)), as_version=4)
+    MetadataValidator().validate_nb(exported)
     theirs = nbformat.reads(json.dumps(nb), as_version=4)
     for step in (ClearSolutions(enforce_metadata=False), ClearHiddenTests(enforce_metadata=False), ClearOutput()):
         theirs, _ = step.preprocess(theirs, {})
     assert [c.source for c in theirs.cells] == [source_text(c) for c in student_edition(nb)["cells"]]
 
 
-def test_command_writes_the_nbgrader_layout(tmp_path, fixture_specs):
-    assert student.main(["90", "--source", str(FIXTURES), "--out", str(tmp_path / "student"), "--nbgrader"]) == 0
-    exported = tmp_path / "nbgrader" / "source" / "90_classroom_fixture" / "90_classroom_fixture.ipynb"
-    assert load(exported) == student.nbgrader_source(load(FIXTURES / exported.name), student.points_of)
+def test_command_writes_the_nbgrader_course(tmp_path, fixture_specs):
+    dest = tmp_path / "course"
+    assert nbgrader_course.main([str(dest), "90", "--source", str(FIXTURES)]) == 0
+    exported = dest / "source" / "90_classroom_fixture" / "90_classroom_fixture.ipynb"
+    assert load(exported) == nbgrader_course.nbgrader_source(load(FIXTURES / exported.name), exported.name)
+    config = (dest / "nbgrader_config.py").read_text()
+    assert "configure(c, course_root=Path(COURSE_ROOT)" in config and "cell_timeout=60" in config
+    assert "nbgrader generate_assignment" in (dest / "README.md").read_text()
+
+
+def _readme_commands(readme: str) -> list[str]:
+    block = readme.split("```bash\n", 1)[1].split("```", 1)[0]
+    return [line.split("#")[0].strip() for line in block.splitlines() if line.strip()]
+
+
+def test_handout_does_what_its_readme_says(tmp_path):
+    """Unzip the hand-out and run every command its README names, in the course's installed environment."""
+    import os
+    import shutil
+    import signal
+    import subprocess
+    import time
+
+    if not shutil.which("make"):
+        pytest.skip("no `make` on this system")
+    out = tmp_path / "student"
+    assert student.main(["00", "03", "--out", str(out), "--zip"]) == 0
+    with zipfile.ZipFile(out / "handout.zip") as zf:
+        zf.extractall(tmp_path)
+    course = tmp_path / "course"
+    readme = (course / "README.md").read_text(encoding="utf-8")
+    commands = _readme_commands(readme)
+    assert commands == ["make course", "make check NN=03"]
+    for target in ("test", "run", "bench", "student", "grade", "proof"):  # nothing that needs tests/ or tools/
+        assert f"make {target}" not in readme and f"\n{target}:" not in (course / "Makefile").read_text()
+    # The environment `make` would create: this one, already installed (offline, no second install).
+    (tmp_path / "stamp").touch()
+    venv = ["VENV=" + str(Path(sys.executable).parent.parent), f"STAMP={tmp_path / 'stamp'}"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COURSE_")}
+    env["COURSE_PROGRESS_FILE"] = str(tmp_path / "progress.json")
+    check = subprocess.run(commands[1].split() + venv, cwd=course, env=env, capture_output=True, text=True,
+                           timeout=300)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "03_edge_ai_and_tinyml.ipynb ..." in check.stdout
+    assert "✘ 03.gpt3-int8-gb: not checked" in check.stdout  # the stub is unsolved: no tick, no answer shown
+    lab = subprocess.Popen(commands[0].split() + venv + ["LAB_ARGS=--no-browser --ServerApp.port=0"], cwd=course,
+                           env={**env, "JUPYTER_CONFIG_DIR": str(tmp_path / "jupyter")}, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    seen, deadline = "", time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline and "is running at" not in seen and lab.poll() is None:
+            seen += lab.stdout.readline()
+    finally:
+        os.killpg(lab.pid, signal.SIGTERM)
+        lab.wait(timeout=30)
+    assert "is running at" in seen and "notebooks/00_start_here.ipynb" in seen, seen[-2000:]
+
+
+def test_make_targets_name_their_flow(tmp_path):
+    """`make nbgrader-course DEST=...` writes the course; `make student` says which grader it is for."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("make"):
+        pytest.skip("no `make` on this system")
+    (tmp_path / "stamp").touch()
+    installed = ["VENV=" + str(Path(sys.executable).parent.parent), f"STAMP={tmp_path / 'stamp'}"]
+    made = subprocess.run(["make", "nbgrader-course", f"DEST={tmp_path / 'nbg'}", *installed], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert made.returncode == 0, made.stderr
+    assert "This is the nbgrader flow" in made.stdout
+    assert {p.name for p in (tmp_path / "nbg" / "source").iterdir()} == {p.stem for p in LESSONS}
+    missing = subprocess.run(["make", "nbgrader-course", *installed], cwd=ROOT, capture_output=True, text=True)
+    assert missing.returncode != 0 and "Say where to write it: make nbgrader-course DEST=" in missing.stdout
+    plain = subprocess.run(["make", "student", *installed], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert plain.returncode == 0, plain.stderr
+    assert "This is the plain student edition, for the course's grader (make grade)." in plain.stdout

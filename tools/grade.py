@@ -58,6 +58,8 @@ from tools.student import (  # noqa: E402
 )
 
 OUT = ROOT / "build" / "grades"
+WRONG_FLOW = ("this is the nbgrader release of the lesson, not the plain student edition (make student) this grader "
+              "is for: it was graded all the same, but grade an nbgrader class with `nbgrader autograde`")
 FLAT_RE = re.compile(r"^(?P<student>.+)_(?P<nn>\d\d)_[^/]*\.ipynb$")
 FOLDER_RE = re.compile(r"^(?P<nn>\d\d)_.*\.ipynb$")
 TIMEOUT_ENAME = "CellTimeoutError"  # nbgrader's name for a cell stopped at its limit
@@ -75,6 +77,7 @@ class Exercise:
     id: str
     title: str
     max_points: float
+    manual: float = 0.0  # points of a manually graded answer (course.manual): listed, never scored here
 
 
 @dataclass
@@ -107,6 +110,11 @@ def load_lessons(source: Path, ids: list[str] | None = None) -> dict[str, Lesson
                 s = {"title": "Hidden test", "points": g.points}
             points = g.points if g.points is not None else s["points"]
             exercises.append(Exercise(g.exercise, s.get("title", g.exercise), float(points)))
+        for cell in nb["cells"]:  # the contract's manually graded answers: {"course": {"manual": id, "points": N}}
+            marked = cell.get("metadata", {}).get("course", {})
+            if cell.get("cell_type") == "markdown" and marked.get("manual"):
+                exercises.append(Exercise(marked["manual"], "Manually graded answer", 0.0,
+                                          float(marked.get("points", 0))))
         lessons[path.name[:2]] = Lesson(path, nb, exercises)
     return lessons
 
@@ -303,6 +311,24 @@ def timeout_error(cell_timeout: int) -> dict:
             "traceback": [f"{TIMEOUT_ENAME}: the cell ran longer than {cell_timeout} s and was stopped"]}
 
 
+def read_checks(log: Path, state: dict) -> list[dict]:
+    """The checks logged while a notebook ran, each with the index of the cell that wrote it."""
+    if not log.exists():
+        return []
+    spans = {int(k): v for k, v in state.get("spans", {}).items()}
+    checks, offset = [], 0
+    for raw in log.read_bytes().splitlines(keepends=True):
+        try:
+            entry = json.loads(raw)
+        except ValueError:  # a line cut short by a kill
+            continue
+        entry["cell"] = next((i for i, (a, b) in spans.items() if a <= offset < (b if b is not None else 1 << 62)),
+                             None)
+        checks.append(entry)
+        offset += len(raw)
+    return checks
+
+
 def run_notebook(nb: dict, work: Path, name: str, artefacts: Path, timeout: int, prefix: list[str],
                  student: str = "student", cell_timeout: int = CELL_TIMEOUT) -> Run:
     """Execute ``nb`` in the sandbox with a wall-clock limit; collect checks, errors, status."""
@@ -344,18 +370,7 @@ def run_notebook(nb: dict, work: Path, name: str, artefacts: Path, timeout: int,
         if cell.get("metadata", {}).get(OWNED):
             for g in graded_exercises({"cells": [cell]}):
                 run.owned.setdefault(g.exercise, []).append(i)
-    if log.exists():
-        spans = {int(k): v for k, v in state.get("spans", {}).items()}
-        offset = 0
-        for raw in log.read_bytes().splitlines(keepends=True):
-            try:
-                entry = json.loads(raw)
-            except ValueError:  # a line cut short by a kill
-                continue
-            entry["cell"] = next((i for i, (a, b) in spans.items() if a <= offset < (b if b is not None else 1 << 62)),
-                                 None)
-            run.checks.append(entry)
-            offset += len(raw)
+    run.checks = read_checks(log, state)
     if out.exists():
         try:
             run.executed = nbformat.read(out, as_version=4)
@@ -420,6 +435,10 @@ def score(student: str, name: str, lesson: Lesson, run: Run) -> list[Line]:
     """Full points for an exercise when every check of it passed during the run, else 0 with the reason."""
     lines, prev = [], -1
     for ex in lesson.exercises:
+        if ex.manual:
+            lines.append(Line(student, name, ex, 0.0, f"manual: your instructor grades this answer by hand "
+                                                       f"({_fmt(ex.manual)} points, not in this total)."))
+            continue
         mine = [c for c in run.checks if c.get("exercise") == ex.id]
         # Every check the instructor wrote must have run: a student's own extra check cannot stand in for it.
         skipped = [i for i in run.owned.get(ex.id, []) if not any(c.get("cell") == i for c in mine)]
@@ -469,8 +488,8 @@ def feedback(student: str, results: list[tuple[str, Run | None, list[Line], list
             for ln in lines:
                 comment = ln.comment.replace("|", "\\|").replace("\n", " ")
                 title = ln.exercise.title.replace("|", "\\|")
-                out.append(f"| {title} (`{ln.exercise.id}`) | {_fmt(ln.points)} / {_fmt(ln.exercise.max_points)} "
-                           f"| {comment} |")
+                pts = "manual" if ln.exercise.manual else f"{_fmt(ln.points)} / {_fmt(ln.exercise.max_points)}"
+                out.append(f"| {title} (`{ln.exercise.id}`) | {pts} | {comment} |")
             out.append("")
         if run is not None and run.errors:
             shown = "; ".join(f"{run.where(i)}: {e}" + (f" ({v})" if v else "") for i, e, v in run.errors[:8])
@@ -497,6 +516,9 @@ def grade_student(student: str, subs: dict[str, Path], lessons: dict[str, Lesson
             if not isinstance(submitted, dict) or not isinstance(submitted.get("cells"), list):
                 raise ValueError("no cells")
             nb, notes = prepare(submitted, lesson.nb)
+            if submitted.get("metadata", {}).get("course_edition") == "nbgrader" or any(
+                    "nbgrader" in c.get("metadata", {}) for c in submitted["cells"] if isinstance(c, dict)):
+                notes.insert(0, WRONG_FLOW)
         except Exception as err:  # any malformed file: report it and grade the next one
             why = f"{subs[nn].name} could not be read as a notebook ({type(err).__name__}); nothing was run."
             results.append((name, None, [Line(student, name, ex, 0.0, "Not graded: unreadable notebook.")
@@ -608,7 +630,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=int, default=180, help="wall-clock seconds allowed per notebook")
     parser.add_argument("--cell-timeout", type=int, default=CELL_TIMEOUT,
                         help="seconds one cell may run before it is stopped and the next one runs")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="students graded at once")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help=f"students graded at once (default: the number of CPU cores, {os.cpu_count()} here)")
     parser.add_argument("--only", nargs="*", metavar="NN", help="lessons every student must submit (default: any submitted)")
     parser.add_argument("--no-sandbox", action="store_true", help="do not try to cut the network")
     args = parser.parse_args(argv)

@@ -3,7 +3,7 @@
     python tools/student.py                 every notebook in notebooks/ -> build/student/
     python tools/student.py 05 06           only these lessons
     python tools/student.py --zip           also build/student/handout.zip (a runnable course folder)
-    python tools/student.py --nbgrader      also build/nbgrader/source/<NN_name>/ for `nbgrader generate_assignment`
+    (for nbgrader, `make nbgrader-course DEST=folder` writes the nbgrader course: tools/nbgrader_course.py)
     python tools/student.py --source DIR --out DIR
 
 It follows nbgrader's conventions to the letter, so a course already run with nbgrader can
@@ -51,7 +51,12 @@ GRADED_RE = re.compile(
 )
 NOTEBOOK_RE = re.compile(r"^\d\d_\w+\.ipynb$")
 # What a runnable hand-out needs besides the notebooks (tests/ and tools/ stay with the instructor).
-HANDOUT = ["utils", "data", "pyproject.toml", "environment.yml", "README.md", "Makefile", "LICENSE", ".gitignore"]
+HANDOUT = ["utils", "data", "pyproject.toml", "constraints.txt", "LICENSE", ".gitignore"]
+# The hand-out's own README, Makefile and checker: they offer only what works there (open the course, check work).
+HANDOUT_OWN = Path(__file__).resolve().parent / "handout"
+EDITION_KEY, PLAIN = "course_edition", "plain"  # notebook metadata: which grader the hand-out is for
+FLOW_NOTE = ("This is the plain student edition, for the course's grader (make grade). For nbgrader, release "
+             "the nbgrader version instead: make nbgrader-course DEST=folder, then nbgrader generate_assignment.")
 
 
 class EditionError(ValueError):
@@ -184,65 +189,7 @@ def student_edition(nb: dict, name: str = "notebook") -> dict:
         if code:
             cell["outputs"], cell["execution_count"] = [], None
     out.get("metadata", {}).pop("celltoolbar", None)
-    return out
-
-
-def _nbgrader_meta(grade_id: str, *, solution=False, grade=False, locked=False, points=None) -> dict:
-    meta = {"grade": grade, "grade_id": re.sub(r"[^\w-]", "-", grade_id), "locked": locked,
-            "schema_version": 3, "solution": solution, "task": False}
-    if points is not None:
-        meta["points"] = points
-    return {"nbgrader": meta}
-
-
-STRICT_CELL = ('import os\n'
-               'os.environ["COURSE_CHECK_STRICT"] = "1"  # nbgrader scores a test cell by whether it raises')
-
-
-def nbgrader_source(nb: dict, points_of) -> dict:
-    """The instructor notebook with nbgrader's cell metadata, ready for ``nbgrader generate_assignment``.
-
-    Solution cells become "autograded answer" cells; check cells become locked "autograder tests"
-    cells worth the points of the exercises they check (``points_of(id, literal_points)``); a check
-    written inside a solution cell moves into a test cell of its own right after it; a first locked
-    cell makes failed checks raise, since nbgrader scores a test cell by whether it raises.
-    """
-    out = copy.deepcopy(nb)
-    cells = []
-
-    def test_cell(text: str, cid: str) -> dict:
-        pts = sum(points_of(g.exercise, g.points) for g in graded_exercises({"cells": [{"cell_type": "code",
-                                                                                       "source": text}]}))
-        return {"cell_type": "code", "execution_count": None, "id": cid, "outputs": [], "source": text,
-                "metadata": _nbgrader_meta(cid, grade=True, locked=True, points=pts)}
-
-    for index, cell in enumerate(out["cells"]):
-        cid = cell.get("id") or f"cell-{index}"
-        if is_solution_cell(cell):
-            text = source_text(cell)
-            moved = check_lines(text)
-            for line in moved:
-                text = text.replace(line + "\n", "", 1) if line + "\n" in text else text.replace(line, "", 1)
-            _set_source(cell, text.rstrip("\n"))
-            # nbgrader accepts a markdown answer only as a manually graded one; the course gives it 0 points.
-            markdown = cell.get("cell_type") == "markdown"
-            meta = _nbgrader_meta(cid, solution=True, grade=markdown, points=0 if markdown else None)
-            cell.setdefault("metadata", {}).update(meta)
-            cells.append(cell)
-            if moved:
-                cells.append(test_cell("from utils.checks import check\n" + "\n".join(moved), f"{cid}-check"))
-        elif is_test_cell(cell):
-            cells.append(test_cell(source_text(cell), cid))
-        else:
-            cells.append(cell)
-    # The strict switch must run before the first exercise.
-    at = next((i for i, c in enumerate(cells) if "nbgrader" in c.get("metadata", {})), len(cells))
-    cells.insert(at, {"cell_type": "code", "execution_count": None, "id": "course-check-strict", "outputs": [],
-                      "source": STRICT_CELL, "metadata": _nbgrader_meta("course-check-strict", locked=True)})
-    for cell in cells:
-        if cell.get("cell_type") == "code":
-            cell["outputs"], cell["execution_count"] = [], None
-    out["cells"] = cells
+    out.setdefault("metadata", {})[EDITION_KEY] = PLAIN  # nbgrader's hooks refuse it with one sentence
     return out
 
 
@@ -267,6 +214,9 @@ def make_handout(out: Path, files: list[Path]) -> Path:
 
         for spec in write_handout_specs(out / "handout-exercises"):
             zf.write(spec, Path("course") / "data" / "exercises" / spec.name)
+        for item in sorted(HANDOUT_OWN.iterdir()):
+            if item.is_file():
+                zf.write(item, Path("course") / item.name)
         for f in files:
             zf.write(f, Path("course") / "notebooks" / f.name)
     return target
@@ -287,8 +237,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", type=Path, default=SOURCE, help="folder of instructor notebooks")
     parser.add_argument("--out", type=Path, default=OUT, help="folder for the student editions")
     parser.add_argument("--zip", action="store_true", help="also write OUT/handout.zip, a runnable course folder")
-    parser.add_argument("--nbgrader", action="store_true",
-                        help="also write OUT/../nbgrader/source/<NN_name>/, nbgrader's instructor layout")
     args = parser.parse_args(argv)
     files = lesson_files(args.source, args.ids)
     if not files:
@@ -301,7 +249,6 @@ def main(argv: list[str] | None = None) -> int:
         target = args.out / path.name
         try:
             student = student_edition(nb, path.name)
-            exported = nbgrader_source(nb, points_of) if args.nbgrader else None
         except ValueError as err:  # EditionError, or CourseError for a check without a spec
             # Never leave an old edition behind: a stale copy could still hold a solution since removed.
             target.unlink(missing_ok=True)
@@ -311,10 +258,6 @@ def main(argv: list[str] | None = None) -> int:
             continue
         target.write_text(_dump(student), encoding="utf-8")
         written.append(target)
-        if exported is not None:
-            folder = args.out.parent / "nbgrader" / "source" / path.stem
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / path.name).write_text(_dump(exported), encoding="utf-8")
         texts = [source_text(c) for c in nb["cells"]]
         n_sol = sum(len(_regions(t, BEGIN_SOLUTION, END_SOLUTION, path.name)) for t in texts)
         n_hid = sum(len(_regions(t, BEGIN_HIDDEN, END_HIDDEN, path.name)) for t in texts)
@@ -322,8 +265,7 @@ def main(argv: list[str] | None = None) -> int:
               f"-> {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}")
     if args.zip:
         print(f"hand-out: {make_handout(args.out, written)}")
-    if args.nbgrader:
-        print(f"nbgrader source folders: {args.out.parent / 'nbgrader' / 'source'}")
+    print(FLOW_NOTE)
     return 1 if failed else 0
 
 if __name__ == "__main__":
