@@ -26,7 +26,7 @@ The exercise folder is ``data/exercises`` or the folder named by ``COURSE_EXERCI
 When ``COURSE_CHECK_LOG`` names a file, every check appends one JSON line to it (exercise,
 passed, points, max_points, message): the autograder scores a notebook from that log.
 When ``COURSE_CHECK_STRICT`` is set, a failed check or hidden test raises AssertionError with its
-hint, which is how nbgrader scores a test cell (the nbgrader export of tools/student.py sets it).
+hint, which is how nbgrader scores a test cell (the nbgrader_config.py that `make nbgrader-course` writes sets it while grading).
 """
 
 from __future__ import annotations
