@@ -68,8 +68,8 @@ def test_random_rule_is_seeded():
     (lambda: al.select([0.5, 0.2], [0], [0], 64, 64), "device and day must each give one value per input (2)"),
     (lambda: al.select([0.5], [0.5], [0], 64, 64), "device and day must be whole numbers."),
     (lambda: al.select([np.nan], [0], [0], 64, 64), "scores must be finite numbers"),
-    (lambda: al.per_day(-1, 64), "budget_bytes must be a number of bytes of at least 0, got -1."),
-    (lambda: al.per_day(256, 0), "sample_bytes must be more than 0"),
+    (lambda: al.per_day(-1, 64), "budget_bytes must be a number of bytes, 0 or more, got -1."),
+    (lambda: al.per_day(256, 0), "sample_bytes must be a number of bytes, above 0, got 0."),
     (lambda: al.per_day("256", 64), "budget_bytes must be a number of bytes"),
     (lambda: al.confidence([0.2, 0.8]), "probabilities must be a (N, classes) array of softmax outputs, got shape (2,)."),
 ])

@@ -301,7 +301,7 @@ def test_load_test_counts_failures_by_kind(stand_in):
 
 
 def test_bad_load_settings(model, endpoint):
-    with pytest.raises(CourseError, match="whole numbers from 1 to 256"):
+    with pytest.raises(CourseError, match=r"clients \(concurrent clients\) must be a whole number, from 1 to 256"):
         load_test(endpoint, clients=[0, 1000])
     with pytest.raises(CourseError, match="seconds must be a number of seconds per level"):
         load_test(endpoint, seconds=0)

@@ -120,7 +120,7 @@ def test_unknown_exercise_is_one_sentence(bank, ident, message):
     ({"id": "97.a", "kind": "number", "title": "A", "points": 1}, "a number exercise needs 'answer' or 'formula' or 'sealed'"),
     ({"id": "97.a", "kind": "number", "answer": 1, "title": "A"}, "missing field 'points'"),
     ({"id": "97.a", "kind": "guess", "title": "A", "points": 1}, "kind 'guess' is not one of"),
-    ({"id": "97.a", "kind": "number", "answer": 1, "title": "A", "points": -1}, "points must be a number"),
+    ({"id": "97.a", "kind": "number", "answer": 1, "title": "A", "points": -1}, "points must be a number, 0 or more, got -1."),
     ({"id": "97.a", "kind": "function", "cases": [], "title": "A", "points": 1}, "'cases' must be a non-empty"),
     ({"id": "97.a", "kind": "validator", "validator": "x.y", "title": "A", "points": 1}, "kind 'validator' is not one of"),
     ({"id": "98.a", "kind": "number", "answer": 1, "title": "A", "points": 1}, "should start with '97.'"),
@@ -176,7 +176,7 @@ def test_graded_awards_points_or_logs_the_failure_and_carries_on(bank, tmp_path,
 
 
 def test_graded_rejects_bad_points(bank):
-    with pytest.raises(CourseError, match="needs points of at least 0"):
+    with pytest.raises(CourseError, match=r"The points of graded\(.*\) must be a number, 0 or more"):
         with graded("97.x", points=-1):
             pass
     with pytest.raises(CourseError, match="No exercise '97.x'"):

@@ -444,6 +444,10 @@ def test_bad_construction_is_one_sentence(model, endpoint):
         CloudEndpoint(42)
     with pytest.raises(CourseError, match="pass input_shape"):
         CloudEndpoint(lambda x: x, start=False)
+    with pytest.raises(CourseError, match=r"Each input_shape size .* must be a whole number, 1 or more, got True"):
+        CloudEndpoint(lambda x: x, input_shape=(8, True), start=False)
+    with pytest.raises(CourseError, match="input_shape must be one instance's shape such as"):
+        CloudEndpoint(lambda x: x, input_shape=8, start=False)
     with pytest.raises(CourseError, match="must be a whole number, from 0 to 65,535"):
         CloudEndpoint(model, port=70_000, start=False)
     with pytest.raises(CourseError, match="idle_timeout_s must be a number of seconds, above 0 and at most 3,600"):

@@ -88,6 +88,10 @@ def test_a_number_slider_starts_exactly_where_asked_and_reads_out_a_readable_num
         D.number_slider([1, 10], 5, "x")
     with pytest.raises(CourseError, match="rise without repeats"):
         D.number_slider([10, 1], 1, "x")
+    with pytest.raises(CourseError, match="Each value of a number slider .* must be a number, got '10'"):
+        D.number_slider([1, "10"], 1, "x")
+    with pytest.raises(CourseError, match="needs a list of numbers to stop at"):
+        D.number_slider([], 1, "x")
 
 
 def test_errors_inside_the_function_show_where_its_output_would_be(monkeypatch):

@@ -47,13 +47,13 @@ def test_accuracy_grid():
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda: drift.new_sensor(IMAGES, 1.5), "severity must be a number from 0 (the old sensor) to 1"),
+    (lambda: drift.new_sensor(IMAGES, 1.5), "severity (0 = the old sensor, 1 = the full change) must be a number, from 0 to 1, got 1.5."),
     (lambda: drift.new_sensor(IMAGES * 255, 1.0), "x must hold pixel values between 0 and 1"),
     (lambda: drift.new_sensor(IMAGES[..., 0], 1.0), "x must be a non-empty batch of single-channel images"),
     (lambda: drift.new_sensor("digits"), "x must be a batch of images"),
     (lambda: drift.device_stream(IMAGES, [1, 2], 2, 3), "y must hold one label per image (6)"),
     (lambda: drift.device_stream(IMAGES, np.zeros(6), 2, 3, arrival=[0]), "arrival must give one day per device (2)"),
-    (lambda: drift.arrival_days(3, 1), "days must be a whole number of at least 2"),
+    (lambda: drift.arrival_days(3, 1), "days must be a whole number, 2 or more, got 1."),
     (lambda: drift.arrival_days(3, 4, first_day=4), "first_day must come before the last day (3)"),
     (lambda: drift.accuracy_grid([True], [5], [0], 2, 2), "device must lie in 0..1 and day in 0..1."),
 ])

@@ -77,10 +77,10 @@ W = [np.zeros((4, 2)), np.zeros(2)]
     (lambda: fl.weighted_average([W, [np.zeros((3, 2)), np.zeros(2)]], [1, 1]), "the same shapes (the same model)"),
     (lambda: fl.train(W, np.zeros((5, 3)), np.zeros(5, int)), "x must be (N, 4) features for this layer"),
     (lambda: fl.train(W, np.zeros((5, 4)), np.full(5, 2)), "labels must lie in 0..1."),
-    (lambda: fl.train(W, np.zeros((5, 4)), np.zeros(5, int), learning_rate=0), "learning_rate must be a positive"),
+    (lambda: fl.train(W, np.zeros((5, 4)), np.zeros(5, int), learning_rate=0), "learning_rate must be a number, above 0, got 0."),
     (lambda: fl.train([np.zeros((4, 2))], np.zeros((5, 4)), np.zeros(5, int)), "weights must be [kernel, bias]"),
     (lambda: fl.fedavg(W, [(np.zeros((0, 4)), np.zeros(0, int))]), "no device holds any labelled input"),
-    (lambda: fl.fedavg(W, [(np.zeros((2, 4)), np.zeros(2, int))], fraction=0), "fraction must be a share"),
+    (lambda: fl.fedavg(W, [(np.zeros((2, 4)), np.zeros(2, int))], fraction=0), "fraction (the share of devices per round) must be a number, above 0 and at most 1, got 0."),
     (lambda: fl.fedavg(W, [(np.zeros((2, 4)), np.zeros(2, int))], rounds=0), "rounds must be a whole number"),
 ])
 def test_bad_input_gives_one_sentence(call, message):

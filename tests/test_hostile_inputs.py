@@ -610,3 +610,14 @@ print(json.dumps(counts))
 def test_hostile_arena_sizes_and_batches_never_crash_tflm():
     counts = in_child(TFLM_FUZZ, str(AD), timeout=300)
     assert counts["refused"] > 0 and counts["result"] > 0
+
+
+def test_number_takes_numpy_scalars_as_python_numbers_and_refuses_numpy_booleans():
+    # Counts and rates often come out of arrays (len of a mask, arr.sum(), arr.mean()): they must pass.
+    from utils.errors import number
+
+    assert number(np.int64(3), "n_devices", 1, whole=True) == 3 and type(number(np.int64(3), "n", whole=True)) is int
+    assert type(number(np.float32(0.5), "fraction", above=0, high=1)) is float
+    for bad in (np.bool_(True), np.float64("nan"), 2.0):
+        with pytest.raises(CourseError, match="n_devices must be a whole number, 1 or more, got"):
+            number(bad, "n_devices", 1, whole=True)

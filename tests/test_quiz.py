@@ -510,7 +510,7 @@ def test_wrong_ids_and_types_are_one_sentence(bank_dir):
 
 def test_grade_rejects_answers_of_the_wrong_shape():
     single, multi, _num, pred = BANK["questions"]
-    with pytest.raises(CourseError, match="one option index from 0 to 3"):
+    with pytest.raises(CourseError, match=r"\(one option index\) must be a whole number, from 0 to 3"):
         B.grade(single, 4)
     with pytest.raises(CourseError, match="option indices from 0 to 3"):
         B.grade(multi, [0, 7])

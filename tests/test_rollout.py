@@ -57,11 +57,11 @@ def test_a_bad_update_stops_at_the_canary():
     (lambda: rollout.guard([True] * 40, [True] * 39), "new_correct and old_correct must judge the same inputs"),
     (lambda: rollout.guard([0.5] * 40, [1] * 40), "new_correct must be a 1-D list of right (True) or wrong (False)"),
     (lambda: rollout.guard([1] * 40, [1] * 40, tolerance_points=-1), "tolerance_points must be a number of percentage"),
-    (lambda: rollout.guard([1] * 40, [1] * 40, min_audited=0), "min_audited must be a whole number of at least 1"),
+    (lambda: rollout.guard([1] * 40, [1] * 40, min_audited=0), "min_audited must be a whole number, 1 or more, got 0."),
     (lambda: rollout.staged_rollout([1], [1], [0], 1, 100, stages=(0.5, 0.25, 1)), "stages must be increasing shares"),
     (lambda: rollout.staged_rollout([1], [1], [0], 1, 100, stages=(0.05, 0.5)), "that end at 1"),
     (lambda: rollout.staged_rollout([1], [1], [3], 2, 100), "device must hold device numbers from 0 to 1."),
-    (lambda: rollout.staged_rollout([1], [1], [0], 1, 0), "update_bytes must be a whole number of bytes above 0"),
+    (lambda: rollout.staged_rollout([1], [1], [0], 1, 0), "update_bytes must be a whole number of bytes, above 0, got 0."),
     (lambda: rollout.staged_rollout([1, 1], [1], [0], 1, 10), "must be of one length"),
 ])
 def test_bad_input_gives_one_sentence(call, message):

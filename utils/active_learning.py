@@ -10,12 +10,10 @@ sample_bytes`` inputs per device per day (fewer only when a device saw fewer tha
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from utils.course import SEED
-from utils.errors import CourseError, require, shown
+from utils.errors import CourseError, number, require
 
 RULES = ("confidence", "random")
 
@@ -31,11 +29,8 @@ def confidence(probabilities) -> np.ndarray:
 
 def per_day(budget_bytes, sample_bytes) -> int:
     """How many inputs of ``sample_bytes`` each a budget of ``budget_bytes`` per device per day pays for."""
-    for value, what in ((budget_bytes, "budget_bytes"), (sample_bytes, "sample_bytes")):
-        ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value) and value >= 0
-        require(ok, f"{what} must be a number of bytes of at least 0, got {shown(value)}.")
-    require(sample_bytes > 0, "sample_bytes must be more than 0: every input sent up costs bytes.")
-    return int(budget_bytes // sample_bytes)
+    budget = number(budget_bytes, "budget_bytes", 0, unit="bytes")
+    return int(budget // number(sample_bytes, "sample_bytes", above=0, unit="bytes"))
 
 
 def _groups(device, day, n: int) -> np.ndarray:

@@ -334,15 +334,10 @@ def load_test(target, clients=DEFAULT_CLIENTS, seconds: float = 0.5, frames=None
 
 
 def _levels(clients) -> list[int]:
-    if isinstance(clients, (int, np.integer)) and not isinstance(clients, bool):
-        clients = [clients]
-    if isinstance(clients, (str, bytes, dict)) or not hasattr(clients, "__iter__"):
+    levels = [] if isinstance(clients, (str, bytes, dict)) else list(clients) if hasattr(clients, "__iter__") else [clients]
+    if not levels:
         raise CourseError(f"clients must be a number or a list of numbers of concurrent clients, got {clients!r}.")
-    levels = list(clients)
-    if not levels or not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool)
-                             and 1 <= n <= MAX_CLIENTS for n in levels):
-        raise CourseError(f"clients must be whole numbers from 1 to {MAX_CLIENTS}, got {levels!r}.")
-    return [int(n) for n in levels]
+    return [number(n, "clients (concurrent clients)", 1, MAX_CLIENTS, whole=True) for n in levels]
 
 
 def _bodies(target, frames) -> list[bytes]:

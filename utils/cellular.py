@@ -11,12 +11,11 @@ price of sending those bytes on an IoT data plan.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import cache
 
 from utils import network
-from utils.errors import CourseError
+from utils.errors import CourseError, number
 from utils.paths import read_csv
 
 
@@ -53,12 +52,6 @@ class LteSend:
         return self.promotion_j + self.transfer_j + self.tail_j
 
 
-def _positive(value, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-        raise CourseError(f"{what} must be a finite number above zero, got {value!r}.")
-    return float(value)
-
-
 def lte_send(n_bytes: float, uplink_mbps: float | None = None, every_s: float | None = None) -> LteSend:
     """Energy for one LTE modem to send ``n_bytes`` at ``uplink_mbps`` (default: the course's 4G uplink).
 
@@ -67,12 +60,12 @@ def lte_send(n_bytes: float, uplink_mbps: float | None = None, every_s: float | 
     """
     if uplink_mbps is None:
         uplink_mbps = network.link("4G").uplink_mbps
-    n_bytes, uplink_mbps = _positive(n_bytes, "n_bytes"), _positive(uplink_mbps, "uplink_mbps")
+    n_bytes, uplink_mbps = number(n_bytes, "n_bytes", above=0), number(uplink_mbps, "uplink_mbps", above=0)
     transfer_s = n_bytes * 8 / (uplink_mbps * 1e6)
     transfer_w = figure("beta_w") + figure("alpha_up_w_per_mbps") * uplink_mbps
     tail, promotion_j = tail_s(), figure("promotion_s") * figure("promotion_w")
     if every_s is not None:
-        every_s = _positive(every_s, "every_s")
+        every_s = number(every_s, "every_s", above=0)
         if every_s <= transfer_s:
             raise CourseError(f"Sending {n_bytes:,.0f} bytes takes {transfer_s:.3f} s at {uplink_mbps} Mbps, "
                               f"longer than the {every_s:g} s between messages: send less often or less.")
@@ -83,6 +76,5 @@ def lte_send(n_bytes: float, uplink_mbps: float | None = None, every_s: float | 
 
 def iot_data_usd(n_bytes: float) -> float:
     """What ``n_bytes`` cost on the cited IoT data plan's first tier (1 MB = 10^6 bytes)."""
-    if isinstance(n_bytes, bool) or not isinstance(n_bytes, (int, float)) or not math.isfinite(n_bytes) or n_bytes < 0:
-        raise CourseError(f"n_bytes must be a finite number of bytes, zero or more, got {n_bytes!r}.")
+    n_bytes = number(n_bytes, "n_bytes", 0, unit="bytes")
     return n_bytes / 1e6 * figure("iot_usd_per_mb")

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from utils import exercises
-from utils.errors import CourseError
+from utils.errors import CourseError, number
 from utils.exercises import student_id, write_handout_specs  # noqa: F401 - the contract's names live here too
 from utils.paths import data_dir
 
@@ -124,8 +124,7 @@ def validate_spec(spec: dict, source: str) -> None:
             raise CourseError(f"{where}: missing field {field!r}.")
     if spec["kind"] not in KINDS:
         raise CourseError(f"{where}: kind {spec['kind']!r} is not one of {sorted(KINDS)}.")
-    if isinstance(spec["points"], bool) or not isinstance(spec["points"], (int, float)) or spec["points"] < 0:
-        raise CourseError(f"{where}: points must be a number of at least 0, got {spec['points']!r}.")
+    number(spec["points"], f"{where}: points", 0)
     need = NEEDS[spec["kind"]]
     if not any(k in spec for k in need):
         raise CourseError(f"{where}: a {spec['kind']} exercise needs {' or '.join(map(repr, need))}.")
@@ -317,8 +316,7 @@ def graded(exercise: str, points: float | None = None) -> Iterator[None]:
         raise CourseError(f"Exercise id {exercise!r} should look like '05.dense-params'.")
     if points is None:
         points = spec(exercise)["points"]
-    if isinstance(points, bool) or not isinstance(points, (int, float)) or points < 0:
-        raise CourseError(f"graded({exercise!r}) needs points of at least 0, got {points!r}.")
+    number(points, f"The points of graded({exercise!r})", 0)
     try:
         yield
     except NotImplementedError:

@@ -821,6 +821,6 @@ def _shapes(model, input_shape) -> tuple[tuple, int]:
         if isinstance(shape, list):
             raise CourseError("The endpoint serves single-input models only; this one has several inputs.")
         return tuple(int(d) for d in shape[1:]), int(shape[0] or 0)
-    if not all(isinstance(d, int) and d > 0 for d in input_shape):
-        raise CourseError(f"input_shape must be positive whole numbers such as (8, 8, 1), got {input_shape!r}.")
-    return tuple(input_shape), 0
+    if not isinstance(input_shape, (tuple, list)):
+        raise CourseError(f"input_shape must be one instance's shape such as (8, 8, 1), got {shown(input_shape)}.")
+    return tuple(number(d, "Each input_shape size (such as (8, 8, 1))", 1, whole=True) for d in input_shape), 0

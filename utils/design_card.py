@@ -13,6 +13,7 @@ import math
 import textwrap
 from dataclasses import dataclass, field
 
+from utils import errors
 from utils.errors import CourseError
 from utils.numbers import number, size
 
@@ -46,12 +47,6 @@ class Budget:
                 f"a day, held-out accuracy at least {self.min_accuracy:.0%}")
 
 
-def _positive(value, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-        raise CourseError(f"{what} must be a positive number, got {value!r}.")
-    return float(value)
-
-
 def budget(board: str = "ESP32", flash_kb: float = 64, sram_kb: float = 16, deadline_ms: float = 2,
            energy_j_per_day: float = 20, inferences_per_hour: float = 3600, min_accuracy: float = 0.85) -> Budget:
     """A checked budget on a microcontroller of the course's catalog (data/devices.csv)."""
@@ -60,15 +55,14 @@ def budget(board: str = "ESP32", flash_kb: float = 64, sram_kb: float = 16, dead
     d = device(board)  # an unknown board is refused there, in one sentence
     if d.kind != "mcu" or not d.tflm:
         raise CourseError(f"The design task needs a microcontroller that runs TFLite Micro; the {d.name} is not one.")
-    values = {k: _positive(v, k) for k, v in dict(flash_kb=flash_kb, sram_kb=sram_kb, deadline_ms=deadline_ms,
-                                                   energy_j_per_day=energy_j_per_day,
-                                                   inferences_per_hour=inferences_per_hour).items()}
+    values = {k: errors.number(v, k, above=0) for k, v in dict(
+        flash_kb=flash_kb, sram_kb=sram_kb, deadline_ms=deadline_ms, energy_j_per_day=energy_j_per_day,
+        inferences_per_hour=inferences_per_hour).items()}
     if values["flash_kb"] * 1000 > d.flash_bytes or values["sram_kb"] * 1000 > d.ram_bytes:
         raise CourseError(f"A budget of {number(flash_kb)} KB flash and {number(sram_kb)} KB SRAM is more than the "
                           f"{d.name} has ({size(d.flash_bytes)} flash, {size(d.ram_bytes)} SRAM).")
-    if isinstance(min_accuracy, bool) or not isinstance(min_accuracy, (int, float)) or not 0 < min_accuracy <= 1:
-        raise CourseError(f"min_accuracy is a fraction between 0 and 1 (0.85), got {min_accuracy!r}.")
-    return Budget(d.name, min_accuracy=float(min_accuracy), **values)
+    min_accuracy = errors.number(min_accuracy, "min_accuracy (a fraction, e.g. 0.85)", above=0, high=1)
+    return Budget(d.name, min_accuracy=min_accuracy, **values)
 
 
 # Lesson 07's task: the course's own budget, not a datasheet's. The ESP32 has 520 KB of SRAM and 4 MB of flash
@@ -165,8 +159,7 @@ def try_design(model, plan: Budget, epochs: int = 2, dataset: str = "digits") ->
         raise CourseError(f"try_design needs the task's budget (utils.design_card.budget()), not {type(plan).__name__}.")
     if not isinstance(model, keras.Model):
         raise CourseError(f"try_design needs a Keras model, not {type(model).__name__}: return one from your function.")
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or not 1 <= epochs <= 5:
-        raise CourseError(f"epochs must be a whole number from 1 to 5 (the lesson must stay quick), got {epochs!r}.")
+    epochs = errors.number(epochs, "epochs (kept small so the lesson stays quick)", 1, 5, whole=True)
     stats = model_stats(model)
     data = load(dataset)
     training.train(model, data, training.Recipe(epochs=epochs, batch_size=32, learning_rate=0.01), progress=False)

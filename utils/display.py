@@ -18,6 +18,7 @@ import math
 import re
 import sys
 
+from utils import errors
 from utils.errors import CourseError
 from utils.numbers import number
 
@@ -57,8 +58,10 @@ def number_slider(values, value, description: str):
     import ipywidgets as widgets
 
     values = list(values)
-    if not values or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in values):
+    if not values:
         raise CourseError("A number slider needs a list of numbers to stop at, such as [1, 10, 60].")
+    for v in values:
+        errors.number(v, "Each value of a number slider (such as [1, 10, 60])")
     if sorted(set(values)) != values:
         raise CourseError(f"A number slider's values must rise without repeats, got {values}.")
     if value not in values:

@@ -15,13 +15,12 @@ wrong into accuracy per device per day, the picture an operator would plot.
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
 from utils.course import SEED
-from utils.errors import CourseError, require, shown
+from utils.errors import CourseError, number, require
 
 # The new sensor at severity 1 (scenario assumptions): strokes half-way to one pixel thicker, contrast down
 # by a quarter, the floor up by an eighth of the range, and Gaussian noise of this standard deviation.
@@ -46,18 +45,6 @@ def _images(x, what: str = "x") -> np.ndarray:
     return arr
 
 
-def _severity(severity) -> float:
-    ok = isinstance(severity, numbers.Real) and not isinstance(severity, bool) and 0 <= float(severity) <= 1
-    require(ok, f"severity must be a number from 0 (the old sensor) to 1 (the full change), got {shown(severity)}.")
-    return float(severity)
-
-
-def _count(value, what: str, low: int = 1) -> int:
-    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool) and int(value) >= low
-    require(ok, f"{what} must be a whole number of at least {low}, got {shown(value)}.")
-    return int(value)
-
-
 def thicker(x: np.ndarray) -> np.ndarray:
     """Each pixel as the brightest of itself and its four neighbours: strokes one pixel thicker."""
     padded = np.pad(x[..., 0], ((0, 0), (1, 1), (1, 1)))
@@ -68,7 +55,7 @@ def thicker(x: np.ndarray) -> np.ndarray:
 
 def new_sensor(x, severity: float = 1.0, seed: int = SEED) -> np.ndarray:
     """The images ``x`` as the new sensor would capture them, ``severity`` from 0 (unchanged) to 1 (full change)."""
-    arr, s = _images(x), _severity(severity)
+    arr, s = _images(x), number(severity, "severity (0 = the old sensor, 1 = the full change)", 0, 1)
     rng = np.random.default_rng(seed)
     ink = (1 - INK_SPREAD * s) * arr + INK_SPREAD * s * thicker(arr)
     seen = ink * (1 - GAIN_LOSS * s) + OFFSET * s + rng.normal(0.0, NOISE * s, arr.shape)
@@ -77,8 +64,8 @@ def new_sensor(x, severity: float = 1.0, seed: int = SEED) -> np.ndarray:
 
 def arrival_days(n_devices: int, days: int, first_day: int = 1, seed: int = SEED) -> np.ndarray:
     """The day each device starts reading through the new sensor: spread evenly over [first_day, days)."""
-    n, d = _count(n_devices, "n_devices"), _count(days, "days", 2)
-    first = _count(first_day, "first_day", 0)
+    n, d = number(n_devices, "n_devices", 1, whole=True), number(days, "days", 2, whole=True)
+    first = number(first_day, "first_day", 0, whole=True)
     require(first < d, f"first_day must come before the last day ({d - 1}), got {first}.")
     return np.random.default_rng(seed).integers(first, d, size=n)
 
@@ -105,7 +92,8 @@ def device_stream(x, y, n_devices: int = 20, days: int = 14, per_day: int = 40, 
     pool = _images(x)
     labels = np.asarray(y)
     require(labels.shape == (len(pool),), f"y must hold one label per image ({len(pool)}), got shape {labels.shape}.")
-    n, d, k = _count(n_devices, "n_devices"), _count(days, "days", 2), _count(per_day, "per_day")
+    n, d = number(n_devices, "n_devices", 1, whole=True), number(days, "days", 2, whole=True)
+    k = number(per_day, "per_day", 1, whole=True)
     arrival = arrival_days(n, d, seed=seed) if arrival is None else np.asarray(arrival)
     require(arrival.shape == (n,), f"arrival must give one day per device ({n}), got shape {arrival.shape}.")
     rng = np.random.default_rng(seed)
@@ -130,7 +118,7 @@ def accuracy_grid(correct, device, day, n_devices: int, days: int) -> np.ndarray
     """Accuracy per (device, day) from per-sample right/wrong: shape (n_devices, days), NaN where a cell is empty."""
     ok = np.asarray(correct, dtype=bool)
     dev, dd = np.asarray(device), np.asarray(day)
-    n, d = _count(n_devices, "n_devices"), _count(days, "days")
+    n, d = number(n_devices, "n_devices", 1, whole=True), number(days, "days", 1, whole=True)
     require(ok.shape == dev.shape == dd.shape and ok.ndim == 1,
             f"correct, device and day must be 1-D and of one length, got {ok.shape}, {dev.shape} and {dd.shape}.")
     require(len(ok) == 0 or (dev.min() >= 0 and dev.max() < n and dd.min() >= 0 and dd.max() < d),

@@ -16,25 +16,12 @@ sends per round: the weights as float32.
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from utils.course import SEED
-from utils.errors import CourseError, require, shown
-
-
-def _whole(value, what: str, low: int = 1) -> int:
-    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool) and int(value) >= low
-    require(ok, f"{what} must be a whole number of at least {low}, got {shown(value)}.")
-    return int(value)
-
-
-def _rate(value) -> float:
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value) and value > 0
-    require(ok, f"learning_rate must be a positive number, got {shown(value)}.")
-    return float(value)
+from utils.errors import CourseError, number, require, shown
 
 
 def _layer(weights) -> tuple[np.ndarray, np.ndarray]:
@@ -78,8 +65,8 @@ def train(weights, x, y, epochs: int = 5, learning_rate: float = 0.1, batch_size
     """New [kernel, bias] after ``epochs`` of minibatch gradient descent on cross-entropy (the input is not changed)."""
     kernel, bias = (w.copy() for w in _layer(weights))
     xs, ys = _data(x, y, kernel)
-    epochs, batch = _whole(epochs, "epochs"), _whole(batch_size, "batch_size")
-    lr = _rate(learning_rate)
+    epochs, batch = number(epochs, "epochs", 1, whole=True), number(batch_size, "batch_size", 1, whole=True)
+    lr = number(learning_rate, "learning_rate", above=0)
     rng = np.random.default_rng(seed)
     onehot = np.eye(kernel.shape[1])[ys]
     for _ in range(epochs):
@@ -139,9 +126,8 @@ def fedavg(weights, clients, rounds: int = 10, local_epochs: int = 2, learning_r
     are averaged by :func:`weighted_average`. ``evaluate(weights)`` (optional) gives an accuracy per round.
     """
     current = [np.asarray(w, dtype=np.float32) for w in _layer(weights)]
-    rounds = _whole(rounds, "rounds")
-    ok = isinstance(fraction, numbers.Real) and not isinstance(fraction, bool) and 0 < float(fraction) <= 1
-    require(ok, f"fraction must be a share of the devices above 0 and at most 1, got {shown(fraction)}.")
+    rounds = number(rounds, "rounds", 1, whole=True)
+    fraction = number(fraction, "fraction (the share of devices per round)", above=0, high=1)
     require(isinstance(clients, (list, tuple)) and len(clients) > 0, "clients must be a non-empty list of (x, y) pairs.")
     try:
         data = [_data(x, y, current[0]) for x, y in clients]
@@ -153,7 +139,7 @@ def fedavg(weights, clients, rounds: int = 10, local_epochs: int = 2, learning_r
     require(bool(holders), "no device holds any labelled input: FedAvg has nothing to learn from.")
     rng = np.random.default_rng(seed)
     run = FedAvgRun(current, rounds)
-    per_round = max(1, round(float(fraction) * len(holders)))
+    per_round = max(1, round(fraction * len(holders)))
     for r in range(rounds):
         chosen = sorted(rng.choice(holders, size=per_round, replace=False))
         updates = [train(current, *data[i], local_epochs, learning_rate, batch_size, seed + 1000 * r + i) for i in chosen]

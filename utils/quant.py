@@ -107,9 +107,7 @@ def _as_float_array(x, what: str = "x") -> np.ndarray:
 def _normalise_axis(axis: int | None, ndim: int) -> int | None:
     if axis is None:
         return None
-    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -ndim <= axis < ndim:
-        raise CourseError(f"axis={shown(axis)} does not exist in an array with {ndim} dimension(s).")
-    return int(axis) % ndim
+    return number(axis, f"axis (of an array with {ndim} dimension(s))", -ndim, ndim - 1, whole=True) % ndim
 
 
 def _codes(bits: int, symmetric: bool) -> tuple[int, int]:
@@ -177,9 +175,8 @@ def params(scale, zero_point=0, *, axis: int | None = None, symmetric: bool = Fa
     if np.any(z < INT8_MIN) or np.any(z > INT8_MAX):
         raise CourseError(f"An int8 zero point must lie in -128..127, got {shown(zero_point)}.")
     z = z.astype(np.int32)
-    if axis is not None and (isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -32 <= axis < 32):
-        raise CourseError("axis must be a whole number (the dimension that holds the channels) or None, "
-                          f"got {shown(axis)}.")
+    if axis is not None:
+        number(axis, "axis (the dimension that holds the channels, or None)", -32, 31, whole=True)
     if z.size == 1 and s.size > 1:
         z = np.full(s.shape, int(z[0]), dtype=np.int32)
     if z.shape != s.shape:

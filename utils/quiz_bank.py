@@ -167,8 +167,7 @@ def grade(q: dict, answer) -> Grade:
     kind = q["type"]
     if kind == "single":
         opts = options(q)
-        if not isinstance(answer, int) or isinstance(answer, bool) or not 0 <= answer < len(opts):
-            raise CourseError(f"An answer to {q['id']!r} is one option index from 0 to {len(opts) - 1}.")
+        answer = number(answer, f"An answer to {q['id']!r} (one option index)", 0, len(opts) - 1, whole=True)
         ok = opts[answer]["correct"]
         return Grade(1.0 if ok else 0.0, "right" if ok else "wrong",
                      "Right." if ok else "Not this one.", [answer])

@@ -15,13 +15,12 @@ What one stage costs in downlink is the update's bytes times the devices that re
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
 from utils.course import SEED
-from utils.errors import CourseError, require, shown
+from utils.errors import CourseError, number, require, shown
 
 STAGES = (0.05, 0.25, 1.0)  # canary 5 %, then a quarter of the fleet, then everyone
 TOLERANCE_POINTS = 1.0  # how much worse than the old model the new one may look before the guard stops it
@@ -51,12 +50,6 @@ def _flags(values, what: str) -> np.ndarray:
     return arr.astype(bool)
 
 
-def _points(value, what: str) -> float:
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
-    require(ok, f"{what} must be a number of percentage points of at least 0, got {shown(value)}.")
-    return float(value)
-
-
 def guard(new_correct, old_correct, tolerance_points: float = TOLERANCE_POINTS, min_audited: int = MIN_AUDITED) -> Verdict:
     """Go on only if the new model's audited accuracy is at most ``tolerance_points`` below the old model's.
 
@@ -65,9 +58,8 @@ def guard(new_correct, old_correct, tolerance_points: float = TOLERANCE_POINTS, 
     new, old = _flags(new_correct, "new_correct"), _flags(old_correct, "old_correct")
     require(new.shape == old.shape, f"new_correct and old_correct must judge the same inputs, got {len(new):,} "
                                     f"and {len(old):,} answers.")
-    tol = _points(tolerance_points, "tolerance_points")
-    require(isinstance(min_audited, numbers.Integral) and not isinstance(min_audited, bool) and min_audited >= 1,
-            f"min_audited must be a whole number of at least 1, got {shown(min_audited)}.")
+    tol = number(tolerance_points, "tolerance_points", 0, unit="percentage points")
+    min_audited = number(min_audited, "min_audited", 1, whole=True)
     if len(new) < min_audited:
         nan = math.nan
         return Verdict(False, float(new.mean()) if len(new) else nan, float(old.mean()) if len(old) else nan,
@@ -116,13 +108,11 @@ def staged_rollout(new_correct, old_correct, device, n_devices: int, update_byte
     dev = np.asarray(device)
     require(new.shape == old.shape == dev.shape,
             f"new_correct, old_correct and device must be of one length, got {new.shape}, {old.shape} and {dev.shape}.")
-    require(isinstance(n_devices, numbers.Integral) and not isinstance(n_devices, bool) and n_devices >= 1,
-            f"n_devices must be a whole number of at least 1, got {shown(n_devices)}.")
+    n_devices = number(n_devices, "n_devices", 1, whole=True)
     require(len(dev) == 0 or (dev.dtype.kind in "iu" and dev.min() >= 0 and dev.max() < n_devices),
             f"device must hold device numbers from 0 to {n_devices - 1}.")
-    require(isinstance(update_bytes, numbers.Integral) and not isinstance(update_bytes, bool) and update_bytes > 0,
-            f"update_bytes must be a whole number of bytes above 0, got {shown(update_bytes)}.")
-    order = np.random.default_rng(seed).permutation(int(n_devices))
+    update_bytes = number(update_bytes, "update_bytes", above=0, whole=True, unit="bytes")
+    order = np.random.default_rng(seed).permutation(n_devices)
     done: list[Stage] = []
     sent = 0
     for share in _shares(stages):
@@ -131,7 +121,7 @@ def staged_rollout(new_correct, old_correct, device, n_devices: int, update_byte
         verdict = None
         if share < 1:
             verdict = guard(new[updated], old[updated], tolerance_points, min_audited)
-        done.append(Stage(share, count, (count - sent) * int(update_bytes), verdict))
+        done.append(Stage(share, count, (count - sent) * update_bytes, verdict))
         sent = count
         if verdict is not None and not verdict.go:
             break

@@ -96,8 +96,8 @@ def _layers(name: str, size: str) -> list:
 def build_model(name: str = "digits", size: str = "edge", batch_size: int | None = None, seed: int = SEED):
     """The (uncompiled) Keras model for ``name``/``size``, its weights initialised from ``seed``."""
     _check(name, size)
-    if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
-        raise CourseError(f"batch_size must be None or a positive integer, not {batch_size!r}.")
+    if batch_size is not None:
+        batch_size = number(batch_size, "batch_size (or None)", 1, whole=True)
     keras = _keras()
     seed_everything(seed)
     inputs = keras.Input(load(name).input_shape, batch_size=batch_size, name="input")
