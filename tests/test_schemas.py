@@ -62,3 +62,24 @@ def test_a_broken_scenario_card_names_the_card_and_the_field():
     assert _refused(broken, "scenarios", "scenarios.json").startswith(
         f"scenarios.json, scenario {first['id']!r}, field 'verdicts.edge")
     assert _refused([], "scenarios", "scenarios.json") == "scenarios.json: must be a JSON object."
+
+
+def test_no_schema_uses_format_so_the_uri_checker_can_stay_unimported():
+    """utils.schemas keeps jsonschema's slow optional URI checker out; that is safe only without "format"."""
+    import json
+    from pathlib import Path
+
+    def keys(node):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                yield k
+                yield from keys(v)
+        elif isinstance(node, list):
+            for v in node:
+                yield from keys(v)
+
+    folder = Path(__file__).resolve().parents[1] / "data" / "schemas"
+    files = sorted(folder.glob("*.schema.json"))
+    assert len(files) >= 3
+    for f in files:
+        assert "format" not in set(keys(json.loads(f.read_text(encoding="utf-8")))), f.name

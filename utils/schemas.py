@@ -8,9 +8,13 @@ naming the file, the item (question, exercise, scenario) and the field, e.g.
 
 from __future__ import annotations
 
+import sys
 from functools import cache
 
-import jsonschema
+# jsonschema imports its optional URI checker, which compiles a grammar (1.1 s in every kernel); no
+# course schema uses "format", so it is kept out. Tests assert the schemas stay format-free.
+sys.modules.setdefault("rfc3987_syntax", None)
+import jsonschema  # noqa: E402
 
 from utils.errors import CourseError
 from utils.paths import read_json
