@@ -239,7 +239,7 @@ def handout(tmp_path_factory):
     folder = tmp_path_factory.mktemp("handout")
     subprocess.run([sys.executable, str(ROOT / "tools" / "student.py"), "--out", str(folder / "student")],
                    cwd=ROOT, check=True, capture_output=True)
-    exercises.write_handout_specs(folder / "exercises", ROOT / "data" / "exercises")
+    checks.write_handout_specs(folder / "exercises", ROOT / "data" / "exercises")
     texts = {p.name: p.read_text(encoding="utf-8") for p in (folder / "student").glob("*.ipynb")}
     texts |= {p.name: p.read_text(encoding="utf-8") for p in (folder / "exercises").glob("*.json")}
     return folder, texts
@@ -301,7 +301,7 @@ def test_the_student_edition_holds_no_solution_line(handout):
 
 def test_write_handout_specs_refuses_the_instructors_folder():
     with pytest.raises(CourseError, match="another folder than the instructor's"):
-        exercises.write_handout_specs(ROOT / "data" / "exercises")
+        checks.write_handout_specs(ROOT / "data" / "exercises")
 
 
 # ----------------------------------------------------------------------------- sealing and bad specs

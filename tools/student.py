@@ -210,7 +210,7 @@ def make_handout(out: Path, files: list[Path]) -> Path:
                 # data/exercises holds the answer key: the hand-out gets sealed specs instead (utils.exercises).
                 if "__pycache__" not in item.parts and not item.is_relative_to(ROOT / "data" / "exercises"):
                     zf.write(item, Path("course") / item.relative_to(ROOT))
-        from utils.exercises import write_handout_specs
+        from utils.checks import write_handout_specs
 
         for spec in write_handout_specs(out / "handout-exercises"):
             zf.write(spec, Path("course") / "data" / "exercises" / spec.name)

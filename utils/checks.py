@@ -41,7 +41,10 @@ from pathlib import Path
 
 from utils import exercises
 from utils.errors import CourseError, number
-from utils.exercises import student_id, write_handout_specs  # noqa: F401 - the contract's names live here too
+from utils.exercises import (
+    handout_spec,
+    student_id,  # noqa: F401 - the contract's name lives here too
+)
 from utils.paths import data_dir
 
 KINDS = {"number", "choice", "array", "function"}
@@ -333,3 +336,26 @@ def graded(exercise: str, points: float | None = None) -> Iterator[None]:
         raise AssertionError(f"{exercise}: {result.message}")
     if not result.passed:
         print(repr(result))
+
+
+def write_handout_specs(dest_dir, source_dir=None) -> list[Path]:
+    """Write the hand-out's exercise specs into ``dest_dir``: no hidden exercise, no plain-text answer.
+
+    ``source_dir`` defaults to the instructor's folder (``exercise_dir()``). Returns the
+    files written. tools/student.py calls it in place of copying data/exercises.
+    """
+    source = Path(source_dir) if source_dir is not None else exercise_dir()
+    dest = Path(dest_dir)
+    if dest.resolve() == source.resolve():
+        raise CourseError(f"The hand-out specs must go to another folder than the instructor's ({source}).")
+    dest.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in sorted(source.glob("*.json")):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        load_bank(path.stem, folder=source)  # refuse to hand out a broken spec
+        public = [handout_spec(s) for s in doc["exercises"] if not s.get("hidden")]
+        target = dest / path.name
+        target.write_text(json.dumps({**doc, "exercises": public}, indent=1, ensure_ascii=False) + "\n",
+                          encoding="utf-8")
+        written.append(target)
+    return written

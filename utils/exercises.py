@@ -10,7 +10,7 @@ Each learner gets one of ``VARIANTS`` variants, a pure function of (exercise id,
 input is picked from its grid by that variant: stable across runs and machines, different between
 neighbours. The answer is computed by ``formula`` (a Python expression over the inputs and a few course
 functions, ``formula_names()``), so it lives in one place. The instructor's copy (``data/exercises``) holds the
-formulas and answers; the hand-out holds them sealed (``write_handout_specs``): an XOR with a hash
+formulas and answers; the hand-out holds them sealed (``checks.write_handout_specs``): an XOR with a hash
 stream, which keeps the key out of plain text and stops a casual copy, but is not secret to anyone
 who reads this module. Grading always recomputes from the instructor's copy.
 """
@@ -24,7 +24,6 @@ import hashlib
 import json
 import math
 import os
-from pathlib import Path
 
 from utils.errors import CourseError
 
@@ -184,28 +183,3 @@ def handout_spec(spec: dict) -> dict:
         if "expect" in case:
             case["sealed"] = seal(case.pop("expect"), spec["id"], 1000 + i)
     return out
-
-
-def write_handout_specs(dest_dir, source_dir=None) -> list[Path]:
-    """Write the hand-out's exercise specs into ``dest_dir``: no hidden exercise, no plain-text answer.
-
-    ``source_dir`` defaults to the instructor's folder (``utils.checks.exercise_dir()``). Returns the
-    files written. tools/student.py calls it in place of copying data/exercises.
-    """
-    from utils.checks import exercise_dir, load_bank
-
-    source = Path(source_dir) if source_dir is not None else exercise_dir()
-    dest = Path(dest_dir)
-    if dest.resolve() == source.resolve():
-        raise CourseError(f"The hand-out specs must go to another folder than the instructor's ({source}).")
-    dest.mkdir(parents=True, exist_ok=True)
-    written = []
-    for path in sorted(source.glob("*.json")):
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        load_bank(path.stem, folder=source)  # refuse to hand out a broken spec
-        public = [handout_spec(s) for s in doc["exercises"] if not s.get("hidden")]
-        target = dest / path.name
-        target.write_text(json.dumps({**doc, "exercises": public}, indent=1, ensure_ascii=False) + "\n",
-                          encoding="utf-8")
-        written.append(target)
-    return written
