@@ -86,7 +86,8 @@ def test_fallback_to_litert_says_so_in_one_sentence(digits, monkeypatch, capsys)
     monkeypatch.setattr(tflm, "available", lambda: False)
     result = tflm.run(model, xq[:20])
     printed = capsys.readouterr().out.strip()
-    assert printed == tflm.FALLBACK_NOTE and printed.count(". ") == 0
+    assert " ".join(printed.split()) == tflm.FALLBACK_NOTE and printed.count(". ") == 0
+    assert max(len(line) for line in printed.splitlines()) <= 88
     assert result.runtime == "LiteRT (reference kernels)"
     assert result.outputs.shape == (20, 10)
     estimate = tflm.arena_report(model)

@@ -176,7 +176,7 @@ def sample_rtts_ms(profile: LinkProfile | str, n: int, server_km: float = 0.0, s
 def _seed(seed: int | None) -> int:
     if seed is None:
         return SEED
-    return number(seed, "seed (or None for the course seed)", whole=True)
+    return number(seed, "seed (or None for the course seed)", 0, whole=True)
 
 
 # ----------------------------------------------------------------------------- bandwidth and money

@@ -28,6 +28,7 @@ import numpy as np
 
 from utils.capture import call_captured, captured_output
 from utils.errors import CourseError, number, require, shown
+from utils.numbers import wrap
 from utils.tflite_model import TfliteFile, model_bytes, read_model
 
 FALLBACK_NOTE = ("TFLite Micro is not available here (its wheels are for Linux x86_64 only), so this runs "
@@ -273,7 +274,7 @@ def run(model: TfliteFile, x: np.ndarray, arena_size: int | None = None, all_ten
     size = None if arena_size is None else _arena_size(arena_size)
     all_tensors, progress = _flag(all_tensors, "all_tensors"), _flag(progress, "progress")
     if not available():
-        print(FALLBACK_NOTE)
+        print(wrap(FALLBACK_NOTE, indent=""))  # one sentence, in lines that fit a cell
         return run_reference_litert(data, x, all_tensors)
     if size is not None:
         _refuse_below_measured(data, m, size)
