@@ -54,6 +54,15 @@ def loopback_up() -> None:
         fcntl.ioctl(s, 0x8914, struct.pack("16sH22x", b"lo", flags | 0x1))  # SIOCSIFFLAGS, IFF_UP
 
 
+def _sigkill(ids, send) -> None:
+    """SIGKILL each id with ``send`` (os.kill or os.killpg); one already gone or not ours is skipped."""
+    for i in ids:
+        try:
+            send(i, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
 def kill(proc: subprocess.Popen, progress: Path, sandboxed: bool) -> None:
     """Kill the worker's process group and, outside a pid namespace, its kernel's session too."""
     groups = [proc.pid]
@@ -64,11 +73,7 @@ def kill(proc: subprocess.Popen, progress: Path, sandboxed: bool) -> None:
                 groups.append(int(pid))
         except (ValueError, OSError):
             pass
-    for pgid in groups:
-        try:
-            os.killpg(pgid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+    _sigkill(groups, os.killpg)
     proc.communicate()  # reap it and close its pipe
 
 
@@ -86,9 +91,5 @@ def sweep(work: Path, patience: float = 5.0) -> None:
                 continue
         if not left or time.monotonic() > deadline:
             return
-        for pid in left:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+        _sigkill(left, os.kill)
         time.sleep(0.1)
