@@ -39,6 +39,15 @@ def test_the_task_budget_is_the_esp32s_and_prints_without_scientific_notation():
     assert "64 KB" in str(plan) and "3,600 inferences" in str(plan) and not scientific_in(str(plan))
 
 
+def test_the_budget_prints_in_lines_that_fit_a_cell_broken_only_between_its_fields():
+    plan = design_card.task_budget()
+    lines = str(plan).splitlines()
+    assert len(lines) > 1 and max(len(line) for line in lines) <= 88
+    assert " ".join(str(plan).split()) == ", ".join(plan.parts())
+    for line in lines:  # every line is whole fields: each starts where a field starts
+        assert any(line.strip().startswith(part) for part in plan.parts()), line
+
+
 def test_a_small_design_is_measured_against_every_line(design):
     f = design.fit
     assert design.stats.params == 4 * 9 + 4 + 8 * 36 + 8 + 32 * 10 + 10  # conv1, conv2, classes
@@ -73,6 +82,11 @@ def test_the_card_holds_every_number_and_saves_markdown_and_png(design, tmp_path
                    "Edge: Decide on the device"):
         assert needle in md, needle
     assert not scientific_in(md)
+    assert "Budget: ESP32: flash (model + runtime) at most 64 KB, SRAM" in md  # Markdown reflows it: one line
+    text = repr(card)  # as plain text: the same words, prose and budget broken to fit a cell, tables kept
+    assert " ".join(text.split()) == " ".join(md.split()) and max(len(line) for line in text.splitlines()) <= 88
+    assert [line for line in text.splitlines() if line.startswith("|")] == [
+        line for line in md.splitlines() if line.startswith("|")]
     md_path, png_path = card.save()
     assert md_path == tmp_path / "design_card.md" and md_path.read_text() == md
     assert png_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png_path.stat().st_size > 20_000

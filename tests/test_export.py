@@ -59,6 +59,27 @@ def test_sketch_has_resolver_arena_and_quantization(digits):
     assert f"zero point {m.input.zero_point}" in text
 
 
+def test_the_sketch_fits_a_cell_where_lesson_07_prints_it_and_shows_statements_whole(digits):
+    text = export.sketch(digits, arena_bytes=4096)
+    shown = export.lines_about(text, "resolver", "kTensorArenaSize =")
+    assert max(len(line) for line in shown.splitlines()) <= 100
+    # the interpreter's statement is broken after a comma: shown whole, with the same tokens as on one line
+    statement = shown.split("static tflite::MicroInterpreter ", 1)[1]
+    assert " ".join(statement.split()) == "static_interpreter(model, resolver, tensor_arena, kTensorArenaSize);"
+    assert shown.splitlines()[0] == '#include "tensorflow/lite/micro/micro_mutable_op_resolver.h"'
+    assert "tensor_arena[kTensorArenaSize]" not in shown and "AllocateTensors failed" not in shown
+
+
+def test_lines_about_follows_a_statement_only_past_a_trailing_comma_or_bracket():
+    source = "int a = f(1,\n          2);\nint b = g(\n  3);\nint c = 4,\n    d = 5;\n"
+    assert export.lines_about(source, "a =") == "int a = f(1,\n          2);"
+    assert export.lines_about(source, "b =", "d =") == "int b = g(\n  3);\n    d = 5;"
+    with pytest.raises(CourseError, match="at least one word"):
+        export.lines_about(source)
+    with pytest.raises(CourseError, match="the C source as text"):
+        export.lines_about(b"int a;", "a")
+
+
 def test_write_project(digits, tmp_path):
     paths = export.write_project(digits, tmp_path, "digits_model")
     assert paths["sketch"].name == "digits_model.ino" and paths["sketch"].parent.name == "digits_model"

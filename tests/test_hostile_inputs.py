@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from utils import board_sim, network, quant, tflite_model, tflm
+from utils import board_sim, export, network, quant, tflite_model, tflm
 from utils.errors import CourseError
 
 MLPERF = Path(__file__).parent / "fixtures" / "mlperf_tiny"
@@ -514,6 +514,7 @@ HELPERS = {
     "board_sim.fit_table": (lambda d: board_sim.fit_table(AD, d), (50.0,)),
     "board_sim.footprint": (board_sim.footprint, (str(AD),)),
     "board_sim.Fit.battery_days": (lambda n, mah, v: _fit().battery_days(n, mah, v), (60, 2500.0, 3.0)),
+    "export.lines_about": (export.lines_about, ("static int a = f(1,\n    2);\n", "a =")),
     "tflm.parse_report": (
         tflm.parse_report,
         ("Arena allocation total 10 bytes Arena allocation head 4 bytes Arena allocation tail 6 bytes",),

@@ -81,6 +81,19 @@ def test_parse_report_reads_the_three_figures():
         tflm.parse_report("nothing here")
 
 
+def test_the_report_is_shown_whole_in_lines_that_fit_a_cell():
+    text = ("[RecordingMicroAllocator] Arena allocation total 3056 bytes\n"
+            "[RecordingMicroAllocator] Arena allocation head 640 bytes\n"
+            "[RecordingMicroAllocator] Arena allocation tail 2416 bytes\n"
+            "[RecordingMicroAllocator] 'NodeAndRegistration struct' used 448 bytes with alignment overhead "
+            "(requested 448 bytes for 7 NodeAndRegistration structs)\n")
+    r = tflm.parse_report(text)
+    shown = r.log().splitlines()
+    assert max(len(line) for line in shown) <= 88 and len(shown) == 5
+    assert shown[:3] == text.splitlines()[:3]  # short lines as TFLite Micro printed them
+    assert shown[4].startswith("    ") and " ".join(r.log().split()) == " ".join(text.split())
+
+
 def test_fallback_to_litert_says_so_in_one_sentence(digits, monkeypatch, capsys):
     model, xq, y = digits
     monkeypatch.setattr(tflm, "available", lambda: False)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from utils import errors
 from utils.errors import CourseError
-from utils.numbers import number, size
+from utils.numbers import fields, number, size, wrap
 
 CARD_NAME = "design_card"  # design_card.md and design_card.png in the artefacts folder
 # What to try when a line of the budget is not met (the simulator's own advice is in design.fit.changes).
@@ -40,11 +40,17 @@ class Budget:
     inferences_per_hour: float
     min_accuracy: float
 
+    def parts(self) -> list[str]:
+        """The budget field by field (a printed budget breaks only between them)."""
+        return [f"{self.board}: flash (model + runtime) at most {number(self.flash_kb)} KB",
+                f"SRAM (arena + I/O + stack) at most {number(self.sram_kb)} KB",
+                f"at most {number(self.deadline_ms)} ms per inference",
+                f"{number(self.inferences_per_hour)} inferences an hour "
+                f"on at most {number(self.energy_j_per_day)} J a day",
+                f"held-out accuracy at least {self.min_accuracy:.0%}"]
+
     def __str__(self) -> str:
-        return (f"{self.board}: flash (model + runtime) at most {number(self.flash_kb)} KB, SRAM (arena + I/O + stack) "
-                f"at most {number(self.sram_kb)} KB, at most {number(self.deadline_ms)} ms per inference, "
-                f"{number(self.inferences_per_hour)} inferences an hour on at most {number(self.energy_j_per_day)} J "
-                f"a day, held-out accuracy at least {self.min_accuracy:.0%}")
+        return fields(self.parts(), sep=", ")
 
 
 def budget(board: str = "ESP32", flash_kb: float = 64, sram_kb: float = 16, deadline_ms: float = 2,
@@ -191,17 +197,23 @@ class Card:
             ("architecture", f"{self.architecture.name}: {self.architecture.summary}"),
         ]
 
-    def markdown(self) -> str:
+    def markdown(self, width: int | None = None) -> str:
+        """The card in Markdown; with ``width``, its prose broken into lines that fit (the budget between fields)."""
         d = self.design
-        lines = [f"# Architecture card: {d.stats.model}", "",
-                 f"Budget: {d.budget}.", "", "| | |", "|---|---|"]
+
+        def prose(text: str) -> str:
+            return text if width is None else wrap(text, width, indent="")
+
+        parts = [f"Budget: {d.budget.parts()[0]}", *d.budget.parts()[1:]]
+        budget = ", ".join(parts) if width is None else fields(parts, ", ", width)
+        lines = [f"# Architecture card: {d.stats.model}", "", f"{budget}.", "", "| | |", "|---|---|"]
         lines += [f"| {k} | {v} |" for k, v in self.rows()]
         lines += ["", "| layer | kind | output | params | MACs |", "|---|---|---|---:|---:|"]
         lines += [f"| {r.name} | {r.kind} | {r.output_shape} | {number(r.params)} | {number(r.macs)} |"
                   for r in d.stats.layers]
-        lines += ["", f"**Why {self.architecture.name.lower()}:** {self.why}", "",
-                  f"Trained {d.epochs} epoch(s) on the digits training split; accuracy of the int8 file on the "
-                  "held-out split. Latency and energy: the course's board simulator (utils.board_sim)."]
+        lines += ["", prose(f"**Why {self.architecture.name.lower()}:** {self.why}"), "",
+                  prose(f"Trained {d.epochs} epoch(s) on the digits training split; accuracy of the int8 file on the "
+                        "held-out split. Latency and energy: the course's board simulator (utils.board_sim).")]
         return "\n".join(lines) + "\n"
 
     def used(self) -> list[tuple[str, float | None]]:
@@ -264,6 +276,9 @@ class Card:
 
     def _repr_markdown_(self) -> str:
         return self.markdown()
+
+    def __repr__(self) -> str:
+        return self.markdown(width=88)  # as plain text: the same card, in lines that fit a cell
 
 
 def card(design: Design, architecture: str, why: str) -> Card:

@@ -102,7 +102,8 @@ void setup() {{
   Serial.begin(115200);
   const tflite::Model* model = tflite::GetModel({name});
 {adds}
-  static tflite::MicroInterpreter static_interpreter(model, resolver, tensor_arena, kTensorArenaSize);
+  static tflite::MicroInterpreter static_interpreter(model, resolver, tensor_arena,
+                                                     kTensorArenaSize);
   interpreter = &static_interpreter;
   if (interpreter->AllocateTensors() != kTfLiteOk) {{
     Serial.println("AllocateTensors failed: make kTensorArenaSize larger");
@@ -125,6 +126,19 @@ void loop() {{
   delay(1000);
 }}
 """
+
+
+def lines_about(source: str, *words: str) -> str:
+    """The lines of C ``source`` that mention any of ``words``, each with the lines its statement goes on to
+    (after a line ending in ``,`` or ``(``), so a statement broken to fit the page is shown whole."""
+    if not isinstance(source, str) or not words or not all(isinstance(w, str) and w for w in words):
+        raise CourseError("lines_about needs the C source as text and at least one word to look for.")
+    lines, shown = source.splitlines(), []
+    for i, line in enumerate(lines):
+        goes_on = i > 0 and lines[i - 1].rstrip().endswith((",", "(")) and bool(shown) and shown[-1] == i - 1
+        if goes_on or any(w in line for w in words):
+            shown.append(i)
+    return "\n".join(lines[i] for i in shown)
 
 
 def write_project(tflite: TfliteFile, folder, name: str = "g_model") -> dict:

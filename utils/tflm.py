@@ -346,6 +346,10 @@ class ArenaReport:
         return (f"arena {self.total:,} B = head {self.head:,} B (activations) + tail {self.tail:,} B "
                 "(persistent), measured by TFLite Micro")
 
+    def log(self) -> str:
+        """The report as TFLite Micro printed it, every word kept; a long line breaks at spaces, then indents."""
+        return "\n".join(wrap(line, indent="    ") for line in self.report.splitlines())
+
 
 def parse_report(text: str) -> ArenaReport:
     """Read head, tail and total out of TFLM's allocation report."""
