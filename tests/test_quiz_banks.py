@@ -289,6 +289,14 @@ def test_the_latency_estimate_quotes_lesson_07s_fit_and_the_digits_model():
     assert f"{d['fc_cpm']:.2f}" == f"{d['conv_cpm']:.2f}" and d["mac_layers"] == d["macs"] and d["free_ops"]
 
 
+def test_a_month_is_the_lessons_month():
+    from utils import network
+
+    q = next(q for _, q in _all_questions() if q["id"] == "02.three-nines")
+    for text in (q["prompt"], q["feedback_low"], q["explanation"]):
+        assert f"{network.MONTH_DAYS:g}" in text, f"02.three-nines should use lesson 02's month, {network.MONTH_DAYS:g} days"
+
+
 # The figures each question of bank 08 may quote beyond its own prompt, computed from data/.
 def _bank_08_figures(f) -> dict:
     g4, g5, fibre = f["net"]["4G"], f["net"]["5G"], f["net"]["fibre"]
