@@ -90,3 +90,38 @@ def test_no_retired_architecture_names_anywhere():
         if path.suffix == ".ipynb":
             text = " ".join("".join(c["source"]) for c in json.loads(text)["cells"])
         assert not RETIRED.search(text), f"{path.relative_to(ROOT)} still says 'edge-only'"
+
+
+# What makes hybrid more than edge (data/architectures.json): unsure samples go up, updated models come down.
+LOOP = re.compile(r"\bunsure\b|\buncertain\b|\bretrain|\blearn|\bloop\b|\bupdates?\b|better models?", re.IGNORECASE)
+# A right option that answers "hybrid": it starts with the name, or its feedback calls it the hybrid design.
+KEYED_HYBRID = re.compile(r"^hybrid\b|\bthe hybrid (?:design|architecture)\b", re.IGNORECASE)
+
+
+def test_the_taxonomy_gives_hybrid_its_learning_loop_and_edge_none():
+    hybrid, edge = architectures.get("hybrid"), architectures.get("edge")
+    assert LOOP.search(hybrid.summary) and LOOP.search(hybrid.cloud_role)
+    assert not LOOP.search(edge.summary)
+
+
+def test_an_answer_keyed_as_hybrid_includes_the_learning_loop():
+    # "Train in the cloud, compress, run on the device" alone is edge; the loop is what makes it hybrid.
+    checked = 0
+    for bank, q in _questions():
+        right = [o for o in q.get("options", []) if isinstance(o, dict) and o.get("correct")]
+        for o in right:
+            if KEYED_HYBRID.search(o["text"]) or KEYED_HYBRID.search(o.get("feedback", "")):
+                assert LOOP.search(o["text"]), (
+                    f"{bank} {q['id']}: its right answer is the hybrid design, but {o['text']!r} describes no learning "
+                    "loop (unsure samples up, updates down), which is edge in data/architectures.json")
+                checked += 1
+    assert checked >= 2  # lesson 00's answer to "cloud or edge?" and bank 08's pharmacy counter
+
+
+def test_the_glossary_sums_up_hybrid_with_its_loop():
+    from utils import glossary
+
+    sentences = re.split(r"(?<=\.)\s+", glossary.lookup("Hybrid architecture").definition)
+    for sentence in sentences:
+        if re.search(r"\bin the cloud\b|\bon the device\b", sentence, re.IGNORECASE):
+            assert LOOP.search(sentence), f"the glossary's hybrid sentence {sentence!r} describes edge (no loop)"

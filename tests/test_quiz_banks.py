@@ -14,6 +14,7 @@ sense across questions:
 """
 
 import csv
+import functools
 import itertools
 import json
 import math
@@ -198,8 +199,27 @@ def _data() -> dict:
             "aa_j": float(aa["capacity_mah"]) * float(aa["voltage_v"]) * 3.6, "vww": vww,
             "u575": devices.device("STM32U575"), "mobilenet": mobilenet, "devices": devices,
             "runtime": board_sim.RUNTIME_CODE_BYTES, "month": network.MONTH_DAYS, "network": network,
-            "speaker_gb": privacy.raw_bytes_per_day(privacy.product("smart speaker")) / 1e9,
-            "m4f_reference_cpm": board_sim.calibration()[("cortex-m4f", "tflm-reference")]}
+            "speaker_gb": privacy.raw_bytes_per_day(privacy.product("smart speaker")) / 1e9}
+
+
+@functools.cache
+def _digits_on_m4f() -> dict:
+    """What 07.latency-estimate quotes: lesson 07's fitted cycles per MAC and the digits model's MACs (untrained)."""
+    from utils import board_sim, devices, model_stats, training
+
+    fit = board_sim.latency_model()
+    conv = fit.per_mac[("cortex-m4f", "tflm-reference")]
+    layers = model_stats.model_stats(training.build_model("digits", "edge")).layers
+    macs = {kind: sum(r.macs for r in layers if r.kind == kind) for kind in ("Conv2D", "Dense")}
+    return {"conv_cpm": conv, "fc_cpm": conv + fit.fully_connected.get("tflm-reference", 0.0),
+            "free_ops": fit.per_byte == 0 and fit.per_call.get("tflm", 0.0) == 0,
+            "macs": sum(r.macs for r in layers), "mac_layers": macs["Conv2D"] + macs["Dense"],
+            "clock_mhz": devices.device("STM32L4R5").clock_mhz}
+
+
+def _latency_estimate(f) -> float:
+    d = _digits_on_m4f()
+    return d["macs"] * round(d["conv_cpm"], 2) / (d["clock_mhz"] * 1e3)
 
 
 def _gate(f):
@@ -242,7 +262,7 @@ NUMERIC = {
     "04.speaker-gb": lambda f: f["speaker_gb"],
     "05.dense-params": lambda f: 128 * 10 + 10,
     "06.error-bound": lambda f: 0.02 / 2,
-    "07.latency-estimate": lambda f: 180_000 * round(f["m4f_reference_cpm"], 1) / 120_000,
+    "07.latency-estimate": _latency_estimate,
     "08.gate-budget": lambda f: _gate(f)["total"],
     "08.fleet-savings": lambda f: _savings(f)["saving"],
     "08.trap-battery": lambda f: _trap(f)["days"],
@@ -258,7 +278,23 @@ def test_every_numeric_answer_follows_from_the_data_or_its_prompt():
         expected = NUMERIC[q["id"]](f)
         assert abs(expected - q["answer"]) <= max(q["tolerance"] / 2, 1e-9), (
             f"{q['id']}: the bank says {q['answer']}, the data give {expected:.6g}")
-    assert abs(f["m4f_reference_cpm"] - 7.3) < 0.05  # the cycles per MAC 07.latency-estimate quotes
+
+
+def test_the_latency_estimate_quotes_lesson_07s_fit_and_the_digits_model():
+    d = _digits_on_m4f()
+    q = next(q for _, q in _all_questions() if q["id"] == "07.latency-estimate")
+    for figure in (f"{d['conv_cpm']:.2f} cycles per MAC", f"{d['macs']:,} MACs", f"{d['clock_mhz']:.0f} MHz"):
+        assert figure in q["prompt"], f"07.latency-estimate should quote {figure!r}, as lesson 07 computes it"
+    # "a convolution or a fully connected layer alike", "all in such layers", "0 cycles" for the other operators:
+    assert f"{d['fc_cpm']:.2f}" == f"{d['conv_cpm']:.2f}" and d["mac_layers"] == d["macs"] and d["free_ops"]
+
+
+def test_a_month_is_the_lessons_month():
+    from utils import network
+
+    q = next(q for _, q in _all_questions() if q["id"] == "02.three-nines")
+    for text in (q["prompt"], q["feedback_low"], q["explanation"]):
+        assert f"{network.MONTH_DAYS:g}" in text, f"02.three-nines should use lesson 02's month, {network.MONTH_DAYS:g} days"
 
 
 # The figures each question of bank 08 may quote beyond its own prompt, computed from data/.
