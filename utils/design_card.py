@@ -71,7 +71,7 @@ def budget(board: str = "ESP32", flash_kb: float = 64, sram_kb: float = 16, dead
     return Budget(d.name, min_accuracy=min_accuracy, **values)
 
 
-# Lesson 07's task: the course's own budget, not a datasheet's. The ESP32 has 520 KB of SRAM and 4 MB of flash
+# Lesson 07's task: the course's own budget, not a datasheet's. The ESP32 has 520 KiB of SRAM and 4 MiB of flash
 # (data/devices.csv); a product leaves most of it to its radio stack and application.
 TASK = {"board": "ESP32", "flash_kb": 64, "sram_kb": 16, "deadline_ms": 2, "energy_j_per_day": 20,
         "inferences_per_hour": 3600, "min_accuracy": 0.80}
