@@ -54,7 +54,7 @@ def _output_texts(outputs):
 # it anywhere, inside a number too: break long lines between fields (utils.numbers.fields) instead.
 LINE_WIDTH = 100
 # Lessons that still print longer lines (the work left, named; remove one when it passes).
-LONG_LINES_LEFT = {"07", "08"}
+LONG_LINES_LEFT = {"07"}
 
 
 def _long_lines(outputs) -> list[str]:

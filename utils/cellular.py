@@ -109,14 +109,15 @@ def lte_sends(device, t_s, n_bytes, uplink_mbps: float | None = None) -> LteSend
     if t.size == 0:
         return LteSend(0.0, 0.0, 0.0, 0.0, 0.0)
     # One timeline for all devices: device d's sends fall in [d * span, (d + 1) * span), so one sort orders them.
-    span = float(t.max()) + tail + 1.0
-    order = np.argsort(device * span + t, kind="stable")
-    device, t, n = device[order], t[order], n[order]
+    key = device * (float(t.max()) + tail + 1.0) + t
+    if not (key[1:] >= key[:-1]).all():  # the fleet passes its events already in order: skip the sort
+        order = np.argsort(key, kind="stable")
+        device, t, n = device[order], t[order], n[order]
     transfer_s = n * 8 / (uplink_mbps * 1e6)
     same = device[1:] == device[:-1]  # the next send is by the same device
     gap = np.where(same, t[1:] - (t[:-1] + transfer_s[:-1]), np.inf)  # idle time before that next send
-    tails = np.append(np.clip(gap, 0.0, tail), tail)  # each device's last send pays the whole tail
     promotions = 1 + int(np.count_nonzero(gap >= tail))  # the first send, and every send after an idle modem
-    sending_s, tail_total_s = float(transfer_s.sum()), float(tails.sum())
+    # A tail lasts until the device's next send, at most a whole tail; the very last send's is whole.
+    sending_s, tail_total_s = float(transfer_s.sum()), float(np.clip(gap, 0.0, tail).sum()) + tail
     return LteSend(promotions * promotion_j, sending_s * transfer_w, tail_total_s * figure("tail_w"),
                    sending_s, tail_total_s)

@@ -277,6 +277,7 @@ def _draw_day(n_devices: int, workload: Workload, link: LinkProfile, hours: floa
     counts = rng.poisson(workload.events_per_hour * hours, size=n_devices)
     device = np.repeat(np.arange(n_devices), counts)
     t = rng.random(device.size) * seconds
+    t = t[np.argsort(device * seconds + t)]  # each device's events in time order (the radio model needs it)
     # Outages on the same timeline: device d's period is [d*T, (d+1)*T), so one searchsorted finds them all.
     o_dev, o_start, o_end = network.outage_intervals(
         n_devices, link.mtbf_hours * SECONDS_PER_HOUR, link.outage_minutes * 60.0, seconds, rng)
