@@ -18,11 +18,6 @@ def steady_link(name="4G", **changes):
     return fleet.make_link(name, outages_per_day=0, jitter_ms=0.0, **changes)
 
 
-def event_times(seed, events_per_hour, hours=24.0):
-    """The sorted event times of a one-device fleet: the stream's first two draws, as simulate makes them."""
-    rng = np.random.default_rng(seed)
-    count = rng.poisson(events_per_hour * hours, size=1)
-    return np.sort(rng.random(int(count[0])) * hours * 3600)
 
 
 def test_no_outage_everything_is_decided_and_sent():
@@ -124,7 +119,7 @@ def test_an_isolated_4g_request_costs_what_utils_cellular_says():
 
 def test_4g_sends_closer_than_the_tail_share_one_promotion():
     link = steady_link()
-    t = event_times(4, WORK.events_per_hour)
+    t = fleet._draw_day(1, WORK, link, 24.0, np.random.default_rng(4)).t  # the day simulate plays, seed 4
     r = fleet.simulate(1, WORK, link, seed=4)
     assert r["cloud-only"].decided == t.size
     # Sum send by send with lte_send alone: a promotion after a gap of a whole tail or more, a tail cut by the next send.
@@ -182,6 +177,16 @@ def test_a_slower_uplink_slows_only_the_cloud():
     assert slow["cloud-only"].p50_ms - fast["cloud-only"].p50_ms == pytest.approx(
         WORK.raw_bytes * 8 * (1 / 0.1e6 - 1 / 50e6) * 1e3)
     assert slow["edge"].p50_ms == fast["edge"].p50_ms == slow["hybrid"].p50_ms
+
+
+def test_event_times_are_uniform_and_in_order_per_device():
+    counts = np.array([0, 1, 5, 2_000])
+    u = fleet._sorted_uniform(counts, np.random.default_rng(3))
+    device = np.repeat(np.arange(counts.size), counts)
+    assert u.size == counts.sum() and (u >= 0).all() and (u < 1).all()
+    assert (np.diff(u)[device[1:] == device[:-1]] >= 0).all()
+    big = u[device == 3]  # 2,000 uniforms: each decile holds about a tenth of them
+    assert np.histogram(big, bins=10, range=(0, 1))[0] == pytest.approx(np.full(10, 200), abs=45)
 
 
 def test_with_outages_gives_that_many_cycles_a_day():

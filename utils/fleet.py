@@ -271,13 +271,26 @@ class _Day:
     down_fraction: float
 
 
+def _sorted_uniform(counts: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``counts[d]`` uniform numbers in [0, 1) for each device d, each device's in increasing order, without a sort.
+
+    The first k of k + 1 exponential gaps, divided by their total, are k sorted uniforms (their order statistics).
+    """
+    total = np.cumsum(rng.exponential(size=int(counts.sum()) + counts.size))
+    last = np.cumsum(counts + 1) - 1  # each device's (k + 1)-th gap, which only closes its interval
+    start = np.concatenate(([0.0], total[last[:-1]]))
+    keep = np.ones(total.size, dtype=bool)
+    keep[last] = False
+    device = np.repeat(np.arange(counts.size), counts)
+    return (total[keep] - start[device]) * (1.0 / (total[last] - start))[device]
+
+
 def _draw_day(n_devices: int, workload: Workload, link: LinkProfile, hours: float, rng: np.random.Generator) -> _Day:
     seconds = float(hours) * SECONDS_PER_HOUR
     # Events: a Poisson process per device (count, then uniform times), all devices on one timeline.
     counts = rng.poisson(workload.events_per_hour * hours, size=n_devices)
     device = np.repeat(np.arange(n_devices), counts)
-    t = rng.random(device.size) * seconds
-    t = t[np.argsort(device * seconds + t)]  # each device's events in time order (the radio model needs it)
+    t = _sorted_uniform(counts, rng) * seconds  # each device's events in time order (the radio model needs it)
     # Outages on the same timeline: device d's period is [d*T, (d+1)*T), so one searchsorted finds them all.
     o_dev, o_start, o_end = network.outage_intervals(
         n_devices, link.mtbf_hours * SECONDS_PER_HOUR, link.outage_minutes * 60.0, seconds, rng)
