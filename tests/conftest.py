@@ -54,9 +54,6 @@ def _output_texts(outputs):
 # it anywhere, inside a number too: break long lines between fields (utils.numbers.fields) instead.
 LINE_WIDTH = 100
 # Lessons that still print longer lines (the work left, named; remove one when it passes).
-LONG_LINES_LEFT = {"08"}
-
-
 def _long_lines(outputs) -> list[str]:
     lines = (line for out in outputs or [] if out.get("output_type") == "stream" and out.get("name") == "stdout"
              for line in ("".join(out["text"]) if isinstance(out["text"], list) else str(out["text"])).splitlines())
@@ -65,7 +62,7 @@ def _long_lines(outputs) -> list[str]:
 
 class LessonOutputs:
     """Every lesson cell nbval runs: a number in scientific notation fails the cell (utils.numbers formats them),
-    and so does a printed line longer than LINE_WIDTH (outside LONG_LINES_LEFT)."""
+    and so does a printed line longer than LINE_WIDTH."""
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -81,8 +78,7 @@ class LessonOutputs:
             report.longrepr = (f"This cell shows numbers in scientific notation ({', '.join(found[:5])}): "
                                "format them with utils.numbers.")
             return
-        lesson = Path(str(item.fspath)).name[:2]
-        long = [] if lesson in LONG_LINES_LEFT else _long_lines(item.test_outputs)
+        long = _long_lines(item.test_outputs)
         if long:
             report.outcome = "failed"
             report.longrepr = (f"This cell prints a line of {len(long[0])} characters (the limit is {LINE_WIDTH}): "

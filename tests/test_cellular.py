@@ -1,5 +1,6 @@
 """The LTE modem's energy for one message (promotion, transfer, tail) and the IoT data price (utils.cellular)."""
 
+import numpy as np
 import pytest
 
 from utils import cellular
@@ -55,3 +56,41 @@ def test_unknown_figure_and_bad_bytes_are_one_sentence():
         cellular.figure("warp")
     with pytest.raises(CourseError, match="n_bytes must be a number of bytes, 0 or more"):
         cellular.iot_data_usd(-1)
+
+
+def test_many_sends_each_cost_lte_send_and_close_ones_share_a_promotion():
+    one = cellular.lte_send(1_000)
+    alone = cellular.lte_sends([7], [100.0], [1_000])
+    assert (alone.promotion_j, alone.transfer_j, alone.tail_j) == pytest.approx((one.promotion_j, one.transfer_j, one.tail_j))
+    # Two sends 3 s apart on one modem: one promotion, the first tail cut short by the second send.
+    close = cellular.lte_sends([0, 0], [50.0, 53.0], [1_000, 1_000])
+    assert close.promotion_j == pytest.approx(one.promotion_j)
+    assert close.total_j == pytest.approx(cellular.lte_send(1_000, every_s=3.0).total_j + one.total_j)
+    # The same two sends by two devices, or a whole tail apart: two modems or an idle one, two promotions.
+    assert cellular.lte_sends([0, 1], [50.0, 53.0], [1_000, 1_000]).total_j == pytest.approx(2 * one.total_j)
+    assert cellular.lte_sends([0, 0], [50.0, 80.0], [1_000, 1_000]).total_j == pytest.approx(2 * one.total_j)
+    # The order of the sends does not matter; no sends cost nothing.
+    shuffled = cellular.lte_sends([0, 1, 0], [53.0, 10.0, 50.0], [1_000, 500, 1_000])
+    assert shuffled.total_j == pytest.approx(close.total_j + cellular.lte_send(500).total_j)
+    assert cellular.lte_sends([], [], []).total_j == 0
+
+
+def test_regular_sends_match_lte_send_every_s():
+    n = 50
+    many = cellular.lte_sends(np.zeros(n), np.arange(n) * 2.0, np.full(n, 27_648), uplink_mbps=6.3)
+    step = cellular.lte_send(27_648, uplink_mbps=6.3, every_s=2.0)
+    one = cellular.lte_send(27_648, uplink_mbps=6.3)
+    # The first send is promoted, the last keeps its whole tail, the ones between are lte_send's every 2 s.
+    assert many.total_j == pytest.approx(one.promotion_j + (n - 1) * step.total_j + one.transfer_j + one.tail_j)
+
+
+@pytest.mark.parametrize("args, message", [
+    (([0, 1], [0.0], [10]), "device, t_s and n_bytes must be the same length, got 2, 1 and 1."),
+    (([0], [-1.0], [10]), "t_s and n_bytes must be finite numbers, 0 or more"),
+    (([0], [1.0], [float("nan")]), "t_s and n_bytes must be finite numbers, 0 or more"),
+    (([0], [1.0], [10], 0), "uplink_mbps must be a number, above 0, got 0."),
+])
+def test_bad_sends_are_one_sentence(args, message):
+    with pytest.raises(CourseError) as err:
+        cellular.lte_sends(*args)
+    assert message in str(err.value) and "\n" not in str(err.value)

@@ -6,16 +6,18 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from utils import fleet, network
+from utils import cellular, fleet, network
 from utils.errors import CourseError
 
 WORK = fleet.Workload(events_per_hour=20, raw_bytes=2_000, report_bytes=80, edge_latency_ms=4.0,
                       edge_energy_mj=0.5, cloud_server_ms=3.0, low_confidence=0.05)
 
 
-def steady_link(**changes):
-    """A 4G link that never fails and has no jitter, so latencies are exact."""
-    return fleet.make_link("4G", outages_per_day=0, jitter_ms=0.0, **changes)
+def steady_link(name="4G", **changes):
+    """A link (4G unless named) that never fails and has no jitter, so latencies are exact."""
+    return fleet.make_link(name, outages_per_day=0, jitter_ms=0.0, **changes)
+
+
 
 
 def test_no_outage_everything_is_decided_and_sent():
@@ -46,10 +48,28 @@ def test_no_outage_everything_is_decided_and_sent():
     assert hybrid.uplink_per_hour.sum() == pytest.approx(hybrid.uplink_bytes)
 
 
-def test_monthly_cost_is_gb_times_price():
+def test_a_cellular_bill_is_the_iot_plan_per_mb_plus_a_sim_fee_per_device():
     r = fleet.simulate(200, WORK, steady_link(), seed=3)
-    gb_month = r["cloud-only"].uplink_bytes * network.MONTH_DAYS / 1e9
-    assert r["cloud-only"].monthly_cost_usd == pytest.approx(gb_month * 6.0)
+    for mode in fleet.modes_simulated():
+        mb_month = r[mode].uplink_bytes * network.MONTH_DAYS / 1e6
+        assert r[mode].monthly_cost_usd == pytest.approx(mb_month * 0.078 + 200 * 2.0)
+    # A fleet that sends nothing still pays every SIM.
+    dark = fleet.simulate(30, WORK, replace(steady_link(), mtbf_hours=0.0, outage_minutes=30.0), seed=3)
+    assert dark["edge"].uplink_bytes == 0 and dark["edge"].monthly_cost_usd == pytest.approx(30 * 2.0)
+
+
+def test_wifi_and_fibre_are_flat_rate_broadband_with_the_esp32_radio():
+    d = fleet.defaults()
+    for name in ("Wi-Fi", "fibre"):
+        link = fleet.make_link(name)
+        assert not link.cellular and (link.tx_watts, link.rx_watts) == (d["tx_watts"][0], d["rx_watts"][0])
+        assert link.usd_per_gb == d["broadband_usd_per_gb"][0] == 0 and link.usd_per_device_month == 0
+        r = fleet.simulate(50, WORK, link, seed=3)
+        assert r["cloud-only"].uplink_bytes > 0 and r["cloud-only"].monthly_cost_usd == 0
+        assert r["cloud-only"].tail_j_per_device == 0
+    for name in ("4G", "5G"):  # one chip on one link: a cellular link carries no Wi-Fi watts
+        link = fleet.make_link(name)
+        assert link.cellular and link.tx_watts == 0 == link.rx_watts and link.usd_per_gb == pytest.approx(78.0)
 
 
 def test_link_always_down_loses_every_cloud_decision():
@@ -66,8 +86,8 @@ def test_link_always_down_loses_every_cloud_decision():
     assert all(r[m].raw_bytes_left == 0 for m in fleet.modes_simulated())
 
 
-def test_one_device_energy_is_the_hand_computed_sum():
-    link = steady_link()
+def test_one_wifi_device_energy_is_the_hand_computed_sum():
+    link = steady_link("Wi-Fi")
     r = fleet.simulate(1, WORK, link, seed=4)
     n = r["edge"].events
     assert n == np.random.default_rng(4).poisson(WORK.events_per_hour * 24)  # the first draw of the stream
@@ -80,6 +100,40 @@ def test_one_device_energy_is_the_hand_computed_sum():
     windows = batches / (link.rx_watts * link.rtt_ms / 1e3)
     assert windows == pytest.approx(round(windows)) and 1 <= round(windows) <= n
     assert r["edge"].energy_j_per_device < r["hybrid"].energy_j_per_device < r["cloud-only"].energy_j_per_device
+
+
+def test_an_isolated_4g_request_costs_what_utils_cellular_says():
+    link = steady_link()
+    work = replace(WORK, events_per_hour=1.0, low_confidence=0.0)
+    seed = next(s for s in range(100) if np.random.default_rng(s).poisson(1.0) == 1)  # exactly one event
+    r = fleet.simulate(1, work, link, hours=1.0, seed=seed)
+    assert r["cloud-only"].decided == 1
+    raw = cellular.lte_send(work.raw_bytes, link.uplink_mbps)
+    assert r["cloud-only"].energy_j_per_device == pytest.approx(raw.total_j)
+    assert r["cloud-only"].tail_j_per_device == pytest.approx(raw.tail_j)
+    # Edge: one inference, and one batch carrying its one report.
+    report = cellular.lte_send(work.report_bytes, link.uplink_mbps)
+    assert r["edge"].energy_j_per_device == pytest.approx(work.edge_energy_mj / 1e3 + report.total_j)
+    assert r["edge"].radio_j_per_device == pytest.approx(report.total_j)
+
+
+def test_4g_sends_closer_than_the_tail_share_one_promotion():
+    link = steady_link()
+    t = fleet._draw_day(1, WORK, link, 24.0, np.random.default_rng(4)).t  # the day simulate plays, seed 4
+    r = fleet.simulate(1, WORK, link, seed=4)
+    assert r["cloud-only"].decided == t.size
+    # Sum send by send with lte_send alone: a promotion after a gap of a whole tail or more, a tail cut by the next send.
+    gaps = np.diff(t)
+    one = cellular.lte_send(WORK.raw_bytes, link.uplink_mbps)
+    close = [cellular.lte_send(WORK.raw_bytes, link.uplink_mbps, every_s=g) for g in gaps]
+    expected = (one.promotion_j + sum(c.promotion_j for c in close) + t.size * one.transfer_j
+                + sum(c.tail_j for c in close) + one.tail_j)
+    assert r["cloud-only"].energy_j_per_device == pytest.approx(expected)
+    assert 0 < np.count_nonzero(gaps < one.transfer_s + one.tail_s) < gaps.size  # both cases occur
+    assert r["cloud-only"].energy_j_per_device < t.size * one.total_j
+    # The tail, not the bytes, is most of a cellular radio's energy, in every design.
+    for mode in fleet.modes_simulated():
+        assert r[mode].tail_j_per_device > 0.9 * r[mode].radio_j_per_device
 
 
 def test_same_seed_same_numbers_other_seed_other_numbers():
@@ -125,6 +179,16 @@ def test_a_slower_uplink_slows_only_the_cloud():
     assert slow["edge"].p50_ms == fast["edge"].p50_ms == slow["hybrid"].p50_ms
 
 
+def test_event_times_are_uniform_and_in_order_per_device():
+    counts = np.array([0, 1, 5, 2_000])
+    u = fleet._sorted_uniform(counts, np.random.default_rng(3))
+    device = np.repeat(np.arange(counts.size), counts)
+    assert u.size == counts.sum() and (u >= 0).all() and (u < 1).all()
+    assert (np.diff(u)[device[1:] == device[:-1]] >= 0).all()
+    big = u[device == 3]  # 2,000 uniforms: each decile holds about a tenth of them
+    assert np.histogram(big, bins=10, range=(0, 1))[0] == pytest.approx(np.full(10, 200), abs=45)
+
+
 def test_with_outages_gives_that_many_cycles_a_day():
     link = fleet.with_outages(steady_link(), outages_per_day=4, outage_minutes=60)
     assert link.mtbf_hours + link.outage_minutes / 60 == pytest.approx(6.0)
@@ -150,6 +214,8 @@ def test_the_table_shows_every_architecture():
         ({"link": replace(fleet.make_link(), uplink_mbps=0)}, "uplink_mbps must be a number, above 0"),
         ({"link": replace(fleet.make_link(), jitter_ms=float("nan"))}, "jitter_ms must be a number, 0 or more, got nan"),
         ({"link": replace(fleet.make_link(), outage_minutes=-3)}, "outage_minutes must be a number, 0 or more"),
+        ({"link": replace(fleet.make_link(), usd_per_device_month=-2)},
+         "usd_per_device_month must be a number, 0 or more"),
         ({"link": "4G"}, "link must be a network.LinkProfile"),
         ({"hours": 0}, "hours must be a number, from 0.001 to 744"),
         ({"report_buffer": -1}, "report_buffer must be a whole number of reports"),
@@ -172,6 +238,8 @@ def test_bad_outage_rates_and_link_names():
         fleet.make_link("carrier pigeon")
     with pytest.raises(CourseError, match="A link has no field bandwidth"):
         fleet.make_link("4G", bandwidth=3)
+    with pytest.raises(CourseError, match="cellular must be True or False, got 'yes'"):
+        fleet.make_link("Wi-Fi", cellular="yes")
 
 
 
@@ -239,6 +307,12 @@ def test_card_numbers_are_computed_from_the_cited_tables():
     assert f["tail_j"] / f["send_j"] > 0.9  # the tail, not the bytes, is what costs
     assert f["energy_ratio"] == pytest.approx(send_j * 1e3 / 0.51898)
     assert f["image_usd"] == pytest.approx(27_648 / 1e6 * 0.078)  # an IoT plan's first tier, not $6/GB
+    # The wearable's own LTE modem, not the ESP32's Wi-Fi radio: one upload a day, or a send every second.
+    day_bytes = 833 * 86_400
+    assert f["wearable_tx_s"] == pytest.approx(day_bytes * 8 / 6.3e6)
+    assert f["wearable_tx_j"] == pytest.approx(0.26 * 1.21 + f["wearable_tx_s"] * (1.2 + 0.43839 * 6.3) + 10.12 * 1.06)
+    assert f["wearable_stream_j"] == pytest.approx(86_400 * (833 * 8 / 6.3e6 * (1.2 + 0.43839 * 6.3)
+                                                             + (1 - 833 * 8 / 6.3e6) * 1.06))
 
 
 def test_bad_scenario_or_choice_is_one_sentence():

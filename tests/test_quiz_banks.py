@@ -185,7 +185,7 @@ def test_the_near_duplicate_check_catches_the_repeats_bank_08_used_to_have():
 
 def _data() -> dict:
     """The figures the banks quote, computed from the course's data files (through the utils that read them)."""
-    from utils import board_sim, devices, fleet, network, privacy
+    from utils import board_sim, cellular, devices, fleet, network, privacy
 
     d = fleet.defaults()
     with open(ROOT / "data" / "batteries.csv", encoding="utf-8") as fh:
@@ -194,7 +194,8 @@ def _data() -> dict:
         mobilenet = next(int(r["params"]) for r in csv.DictReader(fh) if r["model"] == "MobileNetV2")
     vww = next(r for r in board_sim.results() if r["device"] == "NUCLEO-U575ZI-Q M33" and r["benchmark"] == "vww")
     return {"net": {n: network.link(n) for n in ("4G", "5G", "Wi-Fi", "fibre")}, "frame": d["camera_frame_bytes"][0],
-            "tx": d["tx_watts"][0], "rx": d["rx_watts"][0], "usd_gb": d["usd_per_gb"][0],
+            "usd_mb": cellular.figure("iot_usd_per_mb"),
+            "sim_usd": cellular.figure("iot_sim_usd_per_month"),
             "events_hour": d["events_per_hour"][0], "camera_mbps": network.stream_mbps("1080p standard", "H.264"),
             "aa_j": float(aa["capacity_mah"]) * float(aa["voltage_v"]) * 3.6, "vww": vww,
             "u575": devices.device("STM32U575"), "mobilenet": mobilenet, "devices": devices,
@@ -229,12 +230,13 @@ def _gate(f):
             "total": upload_ms + g5.rtt_ms + 5}
 
 
-def _savings(f):
+def _bill(f):
     events = 1_000 * f["events_hour"] * 24 * f["month"]
     hybrid = 60 + 0.02 * f["frame"]
-    return {"events": events, "cloud_gb": events * f["frame"] / 1e9, "cloud_usd": events * f["frame"] / 1e9 * f["usd_gb"],
-            "hybrid_bytes": hybrid, "unsure_bytes": 0.02 * f["frame"], "hybrid_gb": events * hybrid / 1e9,
-            "hybrid_usd": events * hybrid / 1e9 * f["usd_gb"], "saving": events * (f["frame"] - hybrid) / 1e9 * f["usd_gb"]}
+    data_usd, sims = events * hybrid / 1e6 * f["usd_mb"], 1_000 * f["sim_usd"]
+    return {"events": events, "hybrid_bytes": hybrid, "hybrid_mb": events * hybrid / 1e6, "data_usd": data_usd,
+            "sims_usd": sims, "bill": data_usd + sims, "usd_mb": f["usd_mb"],
+            "camera_mb": events / 1_000 * hybrid / 1e6, "cloud_camera_mb": events / 1_000 * f["frame"] / 1e6}
 
 
 def _trap(f):
@@ -264,7 +266,7 @@ NUMERIC = {
     "06.error-bound": lambda f: 0.02 / 2,
     "07.latency-estimate": _latency_estimate,
     "08.gate-budget": lambda f: _gate(f)["total"],
-    "08.fleet-savings": lambda f: _savings(f)["saving"],
+    "08.fleet-bill": lambda f: _bill(f)["bill"],
     "08.trap-battery": lambda f: _trap(f)["days"],
 }
 
@@ -306,7 +308,7 @@ def _bank_08_figures(f) -> dict:
     return {
         "08.pharmacy-counter": [g4.rtt_ms],
         "08.gate-budget": list(_gate(f).values()),
-        "08.fleet-savings": list(_savings(f).values()),
+        "08.fleet-bill": list(_bill(f).values()),
         "08.flash-fit": [flash[n].flash_kb for n in ("ESP32-S3", "RP2040", "nRF52840", "STM32H7A3", "ESP32")]
         + [flash["RP2040"].flash_bytes, f["mobilenet"], mcu_ram, flash["STM32H7A3"].ram_kb, flash["ESP32"].flash_bytes,
            need, (flash["ESP32"].flash_bytes - need) / 1024, f["runtime"], need / 1024, 4, f["mobilenet"] * 4 / 1e6],

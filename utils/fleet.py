@@ -12,9 +12,15 @@ marks as simulated (the fourth, cloud-assisted, appears on lesson 08's scenario 
 - **hybrid**: as edge, and the cloud also asks for the rare low-confidence raw sample, to
   label it and retrain the model it then ships back (the update itself is not simulated).
 
-It reports, per design: p50/p99 decision latency, bytes uplinked, monthly transfer cost,
+It reports, per design: p50/p99 decision latency, bytes uplinked, the monthly data-plan bill,
 radio + compute energy per device, events lost during outages, reports the cloud never
 received, and raw (sensitive) bytes that left the devices.
+
+The radio is one chip on one link (``make_link``). On a cellular link (4G, 5G) it is an LTE
+modem: every request costs ``utils.cellular``'s connection set-up (when the modem was idle),
+transfer and ~10 s tail, and data is billed on an IoT SIM plan (per MB plus a monthly fee per
+SIM). On Wi-Fi or fibre it is the ESP32's Wi-Fi radio, transmitting the bytes and listening for
+each answer, on flat-rate broadband.
 
 Everything is vectorised with NumPy (no per-event Python loop): 1,000 devices for a day
 take well under a second. The random stream is a ``numpy.random.Generator`` seeded from
@@ -30,7 +36,7 @@ from functools import cache
 
 import numpy as np
 
-from utils import network
+from utils import cellular, network
 from utils.course import SEED
 from utils.errors import CourseError, number
 from utils.network import LinkProfile
@@ -85,17 +91,25 @@ def _defaults() -> dict:
 
 def make_link(name: str = "4G", outages_per_day: float | None = None, outage_minutes: float | None = None,
               **changes) -> LinkProfile:
-    """``utils.network``'s profile ``name`` with the cited radio, price and outage defaults of data/fleet_defaults.csv.
+    """``utils.network``'s profile ``name`` with the radio, price and outage defaults of the device on that link.
 
+    A cellular link (4G, 5G) carries an LTE modem (its energy: ``utils.cellular``) on an IoT SIM plan
+    (price per MB plus a monthly fee per SIM, data/cellular.csv). A fixed link is reached with the
+    ESP32's Wi-Fi radio (data/fleet_defaults.csv) on flat-rate broadband (a course assumption).
     ``outages_per_day`` / ``outage_minutes`` set the outage model; any other field of
     :class:`utils.network.LinkProfile` can be changed by keyword (``uplink_mbps=1.0``).
     """
     d = _defaults()
     per_day = d["outages_per_day"][0] if outages_per_day is None else outages_per_day
     minutes = d["outage_minutes"][0] if outage_minutes is None else outage_minutes
-    radio = {key: d[key][0] for key in ("tx_watts", "rx_watts", "usd_per_gb")}
-    base = network.link(name).with_(**radio)
-    return with_outages(base, per_day, minutes).with_(**changes)
+    base = network.link(name)
+    if base.cellular:  # the modem's power is the LTE model's, so no Wi-Fi watts on this link
+        plan = {"tx_watts": 0.0, "rx_watts": 0.0, "usd_per_gb": cellular.figure("iot_usd_per_mb") * 1e3,
+                "usd_per_device_month": cellular.figure("iot_sim_usd_per_month")}
+    else:
+        plan = {"tx_watts": d["tx_watts"][0], "rx_watts": d["rx_watts"][0],
+                "usd_per_gb": d["broadband_usd_per_gb"][0], "usd_per_device_month": 0.0}
+    return with_outages(base.with_(**plan), per_day, minutes).with_(**changes)
 
 
 @dataclass
@@ -112,6 +126,8 @@ class ModeStats:
     uplink_bytes: int
     monthly_cost_usd: float
     energy_j_per_device: float
+    radio_j_per_device: float
+    tail_j_per_device: float
     raw_bytes_left: int
     samples_uploaded: int
     latencies_ms: np.ndarray = field(repr=False)
@@ -147,7 +163,7 @@ class FleetResult:
                     "p50 latency (ms)": s.p50_ms,
                     "p99 latency (ms)": s.p99_ms,
                     "uplink (MB/day)": s.uplink_bytes * per_day / 1e6,
-                    "transfer cost ($/month)": s.monthly_cost_usd,
+                    "data plan ($/month)": s.monthly_cost_usd,
                     "energy (J/device/day)": s.energy_j_per_device * per_day,
                     "events lost": s.events_lost,
                     "reports missing": s.reports_missing,
@@ -211,6 +227,7 @@ def validate(n_devices, workload: Workload, link: LinkProfile, hours) -> None:
     number(link.tx_watts, "tx_watts", 0)
     number(link.rx_watts, "rx_watts", 0)
     number(link.usd_per_gb, "usd_per_gb", 0)
+    number(link.usd_per_device_month, "usd_per_device_month", 0)
     expected = n_devices * workload.events_per_hour * hours
     if expected > MAX_EVENTS:
         raise CourseError(
@@ -249,8 +266,23 @@ class _Day:
     up: np.ndarray  # the device's link was up at the event
     low_conf: np.ndarray  # the on-device model is unsure about the event
     outage: np.ndarray  # for an event during an outage: the index of that outage
+    o_dev: np.ndarray  # each outage's device
     o_end: np.ndarray  # each outage's end, seconds
     down_fraction: float
+
+
+def _sorted_uniform(counts: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``counts[d]`` uniform numbers in [0, 1) for each device d, each device's in increasing order, without a sort.
+
+    The first k of k + 1 exponential gaps, divided by their total, are k sorted uniforms (their order statistics).
+    """
+    total = np.cumsum(rng.exponential(size=int(counts.sum()) + counts.size))
+    last = np.cumsum(counts + 1) - 1  # each device's (k + 1)-th gap, which only closes its interval
+    start = np.concatenate(([0.0], total[last[:-1]]))
+    keep = np.ones(total.size, dtype=bool)
+    keep[last] = False
+    device = np.repeat(np.arange(counts.size), counts)
+    return (total[keep] - start[device]) * (1.0 / (total[last] - start))[device]
 
 
 def _draw_day(n_devices: int, workload: Workload, link: LinkProfile, hours: float, rng: np.random.Generator) -> _Day:
@@ -258,7 +290,7 @@ def _draw_day(n_devices: int, workload: Workload, link: LinkProfile, hours: floa
     # Events: a Poisson process per device (count, then uniform times), all devices on one timeline.
     counts = rng.poisson(workload.events_per_hour * hours, size=n_devices)
     device = np.repeat(np.arange(n_devices), counts)
-    t = rng.random(device.size) * seconds
+    t = _sorted_uniform(counts, rng) * seconds  # each device's events in time order (the radio model needs it)
     # Outages on the same timeline: device d's period is [d*T, (d+1)*T), so one searchsorted finds them all.
     o_dev, o_start, o_end = network.outage_intervals(
         n_devices, link.mtbf_hours * SECONDS_PER_HOUR, link.outage_minutes * 60.0, seconds, rng)
@@ -271,23 +303,33 @@ def _draw_day(n_devices: int, workload: Workload, link: LinkProfile, hours: floa
         down = np.zeros(device.size, dtype=bool)
     low_conf = rng.random(device.size) < workload.low_confidence
     return _Day(n_devices=n_devices, hours=float(hours), seconds=seconds, device=device, t=t, up=~down,
-                low_conf=low_conf, outage=which[down], o_end=o_end,
+                low_conf=low_conf, outage=which[down], o_dev=o_dev, o_end=o_end,
                 down_fraction=float((o_end - o_start).sum() / (n_devices * seconds)))
 
 
 class _Costs:
-    """Money and radio energy of bytes sent over ``link``, scaled from the simulated period to a month."""
+    """Money and radio energy of what the fleet sends over ``link``; money scaled from the simulated period to a month."""
 
-    def __init__(self, link: LinkProfile, hours: float):
+    def __init__(self, link: LinkProfile, hours: float, n_devices: int):
         self.link, self.per_month, self.up_bps = link, network.MONTH_DAYS * 24.0 / hours, link.uplink_mbps * 1e6
+        self.n_devices = n_devices
 
     def usd_per_month(self, nbytes: float) -> float:
-        # The devices' data plan, plus what the cloud charges to receive it (ingress: free at AWS).
+        # The devices' data plan (per GB, and each device's fixed SIM fee), plus the cloud's ingress (free at AWS).
         gb = nbytes * self.per_month / 1e9
-        return gb * self.link.usd_per_gb + network.transfer_cost(gb, direction="in")
+        return (gb * self.link.usd_per_gb + self.n_devices * self.link.usd_per_device_month
+                + network.transfer_cost(gb, direction="in"))
 
-    def tx_joules(self, nbytes: float) -> float:
-        return nbytes * 8 / self.up_bps * self.link.tx_watts
+    def radio_joules(self, device: np.ndarray, t_s: np.ndarray, n_bytes: np.ndarray, wait_s: float) -> tuple[float, float]:
+        """(radio energy, of which tail) of the sends ``n_bytes`` by ``device`` at ``t_s``, fleet totals in joules.
+
+        ``wait_s``: the seconds spent waiting for answers, which a Wi-Fi radio spends listening. An LTE
+        modem stays connected through them anyway: its energy is utils.cellular's model of each send.
+        """
+        if self.link.cellular:
+            lte = cellular.lte_sends(device, t_s, n_bytes, self.link.uplink_mbps)
+            return lte.total_j, lte.tail_j
+        return float(np.sum(n_bytes)) * 8 / self.up_bps * self.link.tx_watts + self.link.rx_watts * wait_s, 0.0
 
 
 def _cloud_only(day: _Day, workload: Workload, link: LinkProfile, rng: np.random.Generator, costs: _Costs) -> ModeStats:
@@ -298,16 +340,34 @@ def _cloud_only(day: _Day, workload: Workload, link: LinkProfile, rng: np.random
            else np.full(n_up, float(link.rtt_ms)))
     lat = rtt + workload.raw_bytes * 8 / costs.up_bps * 1e3 + workload.cloud_server_ms
     sent = n_up * workload.raw_bytes
-    wait_j = link.rx_watts * (rtt.sum() + n_up * workload.cloud_server_ms) / 1e3
+    # One request per decided event: the raw sample goes up, then the device waits for the answer.
+    radio_j, tail_j = costs.radio_joules(day.device[day.up], day.t[day.up], np.full(n_up, float(workload.raw_bytes)),
+                                         (rtt.sum() + n_up * workload.cloud_server_ms) / 1e3)
     p50, p99 = _pct(lat)
     lost = day.t.size - n_up
     return ModeStats(
         mode="cloud-only", events=day.t.size, decided=n_up, events_lost=lost, reports_missing=lost,
         p50_ms=p50, p99_ms=p99, uplink_bytes=sent, monthly_cost_usd=costs.usd_per_month(sent),
-        energy_j_per_device=(costs.tx_joules(sent) + wait_j) / day.n_devices, raw_bytes_left=sent,
+        energy_j_per_device=radio_j / day.n_devices, radio_j_per_device=radio_j / day.n_devices,
+        tail_j_per_device=tail_j / day.n_devices, raw_bytes_left=sent,
         samples_uploaded=0, latencies_ms=lat, lost_per_hour=_hourly(day.t[~day.up], 1.0, day.hours),
         uplink_per_hour=_hourly(day.t[day.up], workload.raw_bytes, day.hours),
     )
+
+
+def _requests(day: _Day, workload: Workload, window_s: float, held: np.ndarray, still_open: np.ndarray,
+              asked: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(device, time in s, bytes) of each request an edge or hybrid device makes: one per (device, window)
+    with reports while up, sent at the window's end; one per buffer flush, when its outage ends; one per sample."""
+    windows = int(math.ceil(day.seconds / window_s))
+    per_batch = np.bincount(day.device[day.up] * windows + (day.t[day.up] // window_s).astype(np.int64))
+    batch = np.flatnonzero(per_batch)
+    flush = np.flatnonzero(~still_open & (held > 0))
+    device = np.concatenate([batch // windows, day.o_dev[flush], day.device[asked]])
+    t_s = np.concatenate([np.minimum((batch % windows + 1) * window_s, day.seconds), day.o_end[flush], day.t[asked]])
+    n_bytes = np.concatenate([per_batch[batch] * float(workload.report_bytes), held[flush] * float(workload.report_bytes),
+                              np.full(int(asked.sum()), float(workload.raw_bytes))])
+    return device, t_s, n_bytes
 
 
 def _on_device(mode: str, day: _Day, workload: Workload, link: LinkProfile, costs: _Costs, report_buffer: int,
@@ -327,13 +387,10 @@ def _on_device(mode: str, day: _Day, workload: Workload, link: LinkProfile, cost
     asked = day.low_conf & day.up if samples else np.zeros(n_events, dtype=bool)
     n_samples = int(asked.sum())
     sent = (n_events - missing) * workload.report_bytes + n_samples * workload.raw_bytes
-    # Radio: send the bytes, then wait one round trip for the acknowledgement of each request:
-    # one per (device, window) with reports while up, one per buffer flush, one per sample.
-    windows = int(math.ceil(day.seconds / window_s))
-    batches = np.count_nonzero(np.bincount(day.device[day.up] * windows + (day.t[day.up] // window_s).astype(np.int64)))
-    requests = batches + np.count_nonzero(held[~still_open]) + n_samples
-    joules = (n_events * workload.edge_energy_mj / 1e3 + costs.tx_joules(sent)
-              + link.rx_watts * requests * link.rtt_ms / 1e3)
+    device, t_s, n_bytes = _requests(day, workload, window_s, held, still_open, asked)
+    # Each request waits one round trip for its acknowledgement.
+    radio_j, tail_j = costs.radio_joules(device, t_s, n_bytes, device.size * link.rtt_ms / 1e3)
+    joules = n_events * workload.edge_energy_mj / 1e3 + radio_j
     # Per hour: reports go up at once while the link is up, or in one flush when an outage ends.
     hourly = (_hourly(day.t[day.up], workload.report_bytes, day.hours)
               + _hourly(day.o_end[~still_open], held[~still_open] * float(workload.report_bytes), day.hours)
@@ -342,7 +399,8 @@ def _on_device(mode: str, day: _Day, workload: Workload, link: LinkProfile, cost
     return ModeStats(
         mode=mode, events=n_events, decided=n_events, events_lost=0, reports_missing=missing,
         p50_ms=p50, p99_ms=p99, uplink_bytes=sent, monthly_cost_usd=costs.usd_per_month(sent),
-        energy_j_per_device=joules / day.n_devices, raw_bytes_left=n_samples * workload.raw_bytes,
+        energy_j_per_device=joules / day.n_devices, radio_j_per_device=radio_j / day.n_devices,
+        tail_j_per_device=tail_j / day.n_devices, raw_bytes_left=n_samples * workload.raw_bytes,
         samples_uploaded=n_samples, latencies_ms=lat, lost_per_hour=np.zeros(max(1, int(math.ceil(day.hours)))),
         uplink_per_hour=hourly,
     )
@@ -375,7 +433,7 @@ def simulate(
     window_s = number(batch_minutes, "batch_minutes", 0.1, 24 * 60) * 60.0
     rng = np.random.default_rng(seed)
     day = _draw_day(int(n_devices), workload, link, hours, rng)
-    costs = _Costs(link, hours)
+    costs = _Costs(link, hours, int(n_devices))
     modes = {
         "cloud-only": _cloud_only(day, workload, link, rng, costs),
         "edge": _on_device("edge", day, workload, link, costs, report_buffer, window_s, samples=False),

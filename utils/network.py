@@ -76,10 +76,14 @@ class LinkProfile:
     """One access link: cited round trip and uplink, the course's jitter and loss, and (for the fleet) outages,
     radio power and data price.
 
+    cellular: a mobile network (4G, 5G), where the fleet prices energy with utils.cellular's LTE modem model;
+    otherwise a fixed line reached over Wi-Fi (data/networks.csv, column ``access``).
     mtbf_hours: mean time the link stays up between outages (math.inf: never fails; 0: never up).
     outage_minutes: mean length of an outage (0: no outages).
-    tx_watts / rx_watts: radio power while sending / while waiting for the answer.
+    tx_watts / rx_watts: a Wi-Fi radio's power while sending / while waiting for the answer (unused on a
+    cellular link, whose modem's energy is utils.cellular's).
     usd_per_gb: what one gigabyte sent over the device's data plan costs its owner.
+    usd_per_device_month: the plan's fixed monthly fee per device (a SIM's), whatever it sends.
     """
 
     name: str
@@ -89,11 +93,13 @@ class LinkProfile:
     loss_pct: float
     rtt_source: str
     uplink_source: str
+    cellular: bool = False
     mtbf_hours: float = math.inf
     outage_minutes: float = 0.0
     tx_watts: float = 0.0
     rx_watts: float = 0.0
     usd_per_gb: float = 0.0
+    usd_per_device_month: float = 0.0
 
     def with_(self, **changes) -> LinkProfile:
         """A copy with some fields changed (for sliders: ``link("4G").with_(jitter_ms=30)``)."""
@@ -102,7 +108,9 @@ class LinkProfile:
         fields = {**self.__dict__, **changes}
         for key in ("name", "rtt_source", "uplink_source"):
             require(isinstance(fields[key], str), f"{key} must be text, got {shown(fields[key])}.")
-        for key in ("rtt_ms", "jitter_ms", "loss_pct", "outage_minutes", "tx_watts", "rx_watts", "usd_per_gb"):
+        require(isinstance(fields["cellular"], bool), f"cellular must be True or False, got {shown(fields['cellular'])}.")
+        for key in ("rtt_ms", "jitter_ms", "loss_pct", "outage_minutes", "tx_watts", "rx_watts", "usd_per_gb",
+                    "usd_per_device_month"):
             fields[key] = number(fields[key], key, 0)
         fields["mtbf_hours"] = number(fields["mtbf_hours"], "mtbf_hours", 0, allow_inf=True)
         fields["uplink_mbps"] = number(fields["uplink_mbps"], "uplink_mbps", above=0)
@@ -114,6 +122,8 @@ class LinkProfile:
 @cache
 def _links() -> tuple[LinkProfile, ...]:
     rows = read_csv("networks.csv")
+    odd = [r["link"] for r in rows if r["access"] not in ("cellular", "fixed")]
+    require(not odd, f"data/networks.csv: the access of {', '.join(odd)} must be 'cellular' or 'fixed'.")
     return tuple(
         LinkProfile(
             name=r["link"],
@@ -123,6 +133,7 @@ def _links() -> tuple[LinkProfile, ...]:
             loss_pct=float(r["loss_pct"]),
             rtt_source=r["rtt_source"],
             uplink_source=r["uplink_source"],
+            cellular=r["access"] == "cellular",
         )
         for r in rows
     )
