@@ -18,8 +18,6 @@ def steady_link(name="4G", **changes):
     return fleet.make_link(name, outages_per_day=0, jitter_ms=0.0, **changes)
 
 
-
-
 def test_no_outage_everything_is_decided_and_sent():
     link = steady_link()
     r = fleet.simulate(300, WORK, link, seed=1)

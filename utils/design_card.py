@@ -204,7 +204,8 @@ class Card:
         def prose(text: str) -> str:
             return text if width is None else wrap(text, width, indent="")
 
-        parts = [f"Budget: {d.budget.parts()[0]}", *d.budget.parts()[1:]]
+        parts = d.budget.parts()
+        parts[0] = f"Budget: {parts[0]}"
         budget = ", ".join(parts) if width is None else fields(parts, ", ", width)
         lines = [f"# Architecture card: {d.stats.model}", "", f"{budget}.", "", "| | |", "|---|---|"]
         lines += [f"| {k} | {v} |" for k, v in self.rows()]

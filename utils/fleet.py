@@ -104,7 +104,7 @@ def make_link(name: str = "4G", outages_per_day: float | None = None, outage_min
     minutes = d["outage_minutes"][0] if outage_minutes is None else outage_minutes
     base = network.link(name)
     if base.cellular:  # the modem's power is the LTE model's, so no Wi-Fi watts on this link
-        plan = {"tx_watts": 0.0, "rx_watts": 0.0, "usd_per_gb": cellular.figure("iot_usd_per_mb") * 1e3,
+        plan = {"tx_watts": 0.0, "rx_watts": 0.0, "usd_per_gb": cellular.iot_data_usd(1e9),
                 "usd_per_device_month": cellular.figure("iot_sim_usd_per_month")}
     else:
         plan = {"tx_watts": d["tx_watts"][0], "rx_watts": d["rx_watts"][0],
