@@ -177,6 +177,18 @@ def test_measured_power_agrees_with_the_catalog():
     assert bs.measured_power_mw("ESP32") is None
 
 
+def test_the_catalogs_sleep_power_is_the_order_of_a_datasheets_ram_keeping_mode():
+    """03 sets the catalog's unverified STM32U575 sleep figure beside a cited datasheet row of its class."""
+    from utils.paths import read_csv
+
+    (row,) = read_csv("sleep_currents.csv")
+    cited_mw = float(row["current_ua"]) / 1000 * float(row["supply_v"])
+    assert cited_mw == pytest.approx(0.0087)
+    assert int(row["ram_kept_kib"]) > 0 and "datasheet" in row["source"].lower()
+    assert "cortex-m33" in row["core"].lower() and device("STM32U575").core_class == "cortex-m33"
+    assert 0.5 < cited_mw / device("STM32U575").sleep_mw < 2
+
+
 def test_fit_table_covers_every_microcontroller(digits):
     rows = bs.fit_table(digits)
     assert [r["board"] for r in rows] == names("mcu")

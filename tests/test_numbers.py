@@ -102,7 +102,9 @@ def test_the_device_table_reads_in_full_numbers_and_decimal_units():
     rows = {r["device"]: r for r in t}
     assert rows["ESP32"]["RAM"] == f"532{NB}KB" and rows["ESP32"]["flash"] == f"4.19{NB}MB"
     assert rows["Raspberry Pi 4"]["RAM"] == f"4.29{NB}GB" and rows["Smartphone"]["RAM"] == f"12.9{NB}GB*"
-    assert rows["Smartphone"]["flash"] == f"275{NB}GB*" and rows["Cloud GPU server"]["active mW"] == "400,000*"
+    # Storage is sold in decimal gigabytes: 256 GB of phone storage reads 256 GB, not 275.
+    assert rows["Smartphone"]["flash"] == f"256{NB}GB*" and rows["Jetson Nano"]["flash"] == f"16{NB}GB"
+    assert rows["Cloud GPU server"]["active mW"] == "400,000*"
     assert rows["ATmega328P"]["sleep mW"] == "0.0005*" and rows["Cloud GPU server"]["clock MHz"] == "1,410*"
 
 
